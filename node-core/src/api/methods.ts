@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import { jsonObject, type JsonValue } from './json.ts';
+
+/**
+ * The node's RPC contract, defined once: each method's params schema and result type. The server
+ * validates every call against these schemas; clients (CLI, renderer) use the same types.
+ */
+
+const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes as 64 lower-case hex characters');
+const hexBytes = z.string().regex(/^(?:[0-9a-f]{2})+$/, 'expected lower-case hex');
+const height = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const cursor = z.object({ height, index: z.number().int().nonnegative().max(2 ** 32 - 1) }).strict();
+const pageLimit = z.number().int().min(1).max(1000).default(100);
+const contractName = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected a contract name such as "identity"');
+const methodName = z.string().regex(/^[a-z][a-zA-Z0-9]{0,47}$/, 'expected a method name such as "updateProfile"');
+const orgId = z.string().regex(/^[0-9a-f]{40}$/, 'expected an organisation id (40 lower-case hex characters)');
+const subject = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'expected an id of 1 to 128 printable characters');
+
+export const paramsSchemas = {
+  'node.status': z.object({}).strict(),
+  'tx.submit': z
+    .object({ contract: contractName, method: methodName, payload: jsonObject, waitForCommit: z.boolean().default(false) })
+    .strict(),
+  'tx.submitSigned': z.object({ tx: hexBytes, waitForCommit: z.boolean().default(false) }).strict(),
+  'tx.get': z.object({ hash: hex32 }).strict(),
+  'tx.bySigner': z.object({ signer: hex32, after: cursor.optional(), limit: pageLimit }).strict(),
+  'block.get': z.object({ height }).strict(),
+  'blocks.subscribe': z.object({}).strict(),
+  'blocks.unsubscribe': z.object({ subscription: z.string().min(1).max(64) }).strict(),
+  'org.get': z.object({ id: orgId }).strict(),
+  'identity.rotateKey': z.object({}).strict(),
+  'state.history': z.object({ subject, after: cursor.optional(), limit: pageLimit }).strict(),
+} as const;
+
+export type MethodName = keyof typeof paramsSchemas;
+export type Params<M extends MethodName> = z.input<(typeof paramsSchemas)[M]>;
+export type ParsedParams<M extends MethodName> = z.output<(typeof paramsSchemas)[M]>;
+
+export interface HeaderJson {
+  hash: string;
+  chain: string;
+  height: number;
+  prev: string;
+  time: number;
+  proposer: string;
+  txRoot: string;
+  resultsRoot: string;
+  stateRoot: string;
+}
+
+export interface TxJson {
+  hash: string;
+  chain: string;
+  contract: string;
+  method: string;
+  payload: JsonValue;
+  signer: string;
+  nonce: string;
+  expires: number;
+  signature: string;
+  /** The signed transaction in its canonical encoding, as hex: what the Merkle proof covers. */
+  raw: string;
+}
+
+export interface ReceiptJson {
+  ok: boolean;
+  code: string;
+  message: string;
+  subjects: string[];
+}
+
+export interface ProofJson {
+  index: number;
+  count: number;
+  path: string[];
+}
+
+export interface CommitJson {
+  height: number;
+  round: number;
+  block: string;
+  signatures: { validator: string; signature: string }[];
+}
+
+export interface HistoryEntryJson {
+  hash: string;
+  height: number;
+  index: number;
+  contract: string;
+  method: string;
+  ok: boolean;
+  code: string;
+}
+
+export interface HistoryPage {
+  entries: HistoryEntryJson[];
+  /** Pass as `after` to read the next page; absent on the last page. */
+  next?: { height: number; index: number };
+}
+
+export interface OrgJson {
+  id: string;
+  name: string;
+  registryId: string;
+  contact: string;
+  roles: string[];
+  signingKey: string;
+  encryptionKey: string;
+  nodes: string[];
+  status: string;
+  joinedAt: number;
+}
+
+export interface SubmitResult {
+  hash: string;
+  /** Present when `waitForCommit` was set. */
+  height?: number;
+  receipt?: ReceiptJson;
+}
+
+export interface Results {
+  'node.status': {
+    consortiumId: string;
+    consortiumName: string;
+    organisation: { id: string; name: string };
+    peerId: string;
+    height: number;
+    lastBlockTime: number;
+    lastBlockHash: string;
+    txCount: number;
+    validators: { key: string; org: string; power: number }[];
+    peers: { peerId: string; connection: 'direct' | 'relayed' }[];
+    mempool: { size: number; bytes: number };
+  };
+  'tx.submit': SubmitResult;
+  'tx.submitSigned': SubmitResult;
+  'tx.get': { height: number; index: number; tx: TxJson; receipt: ReceiptJson; proof: ProofJson; header: HeaderJson };
+  'tx.bySigner': HistoryPage;
+  'block.get': { header: HeaderJson; txs: string[]; commit: CommitJson | null };
+  'blocks.subscribe': { subscription: string };
+  'blocks.unsubscribe': { unsubscribed: boolean };
+  'org.get': OrgJson;
+  'identity.rotateKey': { hash: string; height: number; signingKey: string };
+  'state.history': HistoryPage;
+}
+
+/** Server-to-client notification on a `blocks.subscribe` subscription. */
+export interface BlockNotification {
+  subscription: string;
+  header: HeaderJson;
+  txCount: number;
+}
+export const BLOCK_NOTIFICATION_METHOD = 'blocks.header';

@@ -1,0 +1,191 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { IngotError } from '../codec/errors.ts';
+import { systemClock } from '../node/clock.ts';
+import { dataPaths } from '../node/data-dir.ts';
+import { openLedgerDatabase } from '../node/database.ts';
+import { initConsortium } from '../node/init.ts';
+import { IngotNode } from '../node/node.ts';
+import { startRpcServer } from '../node/rpc-server.ts';
+import { verifyLedger } from '../node/verify-ledger.ts';
+import { Ledger } from '../ledger/ledger.ts';
+import { readPassphrase } from './passphrase.ts';
+import { callNode, RpcCallError } from './rpc-client.ts';
+
+const USAGE = `Usage: ingot <command> [options]
+
+Commands:
+  init --data DIR --org NAME [--registry-id ID] [--consortium NAME] [--api PORT] [--block-interval MS]
+                         create a new one-organisation consortium in an empty directory
+  start --data DIR [--api 127.0.0.1:PORT]
+                         run the node until SIGINT or SIGTERM
+  status --data DIR      show the running node's status
+  call --data DIR METHOD [JSON]
+                         call an RPC method of the running node and print its result
+  verify-ledger --data DIR
+                         re-check the whole chain from genesis (the node must be stopped)
+
+The passphrase of the organisation keys comes from INGOT_PASSPHRASE, or is asked for.`;
+
+class UsageError extends Error {}
+
+interface Parsed {
+  readonly values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  readonly positionals: string[];
+}
+
+function parse(args: string[], options: ParseArgsConfig['options'], positionals = 0): Parsed {
+  let parsed: Parsed;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: positionals > 0, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument ${parsed.positionals[positionals]}`);
+  return parsed;
+}
+
+function required(values: Record<string, unknown>, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value.length === 0) throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+function integer(value: unknown, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min || number > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
+  return number;
+}
+
+function apiPort(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(?:127\.0\.0\.1:)?(\d{1,5})$/.exec(String(value));
+  if (match === null) throw new UsageError('--api must be PORT or 127.0.0.1:PORT (the API only listens on 127.0.0.1)');
+  return integer(match[1], 'api', 0, 65535);
+}
+
+const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+
+async function init(args: string[]): Promise<void> {
+  const { values } = parse(args, {
+    data: { type: 'string' }, org: { type: 'string' }, 'registry-id': { type: 'string' },
+    consortium: { type: 'string' }, api: { type: 'string' }, 'block-interval': { type: 'string' },
+  });
+  const dataDir = required(values, 'data');
+  const orgName = required(values, 'org');
+  const port = apiPort(values.api);
+  const blockIntervalMs = integer(values['block-interval'], 'block-interval', 10, 60_000);
+  const passphrase = await readPassphrase('Passphrase for the organisation keys: ', true);
+  const result = await initConsortium({
+    dataDir, orgName, passphrase, clock: systemClock,
+    ...(values['registry-id'] === undefined ? {} : { registryId: String(values['registry-id']) }),
+    ...(values.consortium === undefined ? {} : { consortiumName: String(values.consortium) }),
+    config: {
+      ...(port === undefined ? {} : { api: { host: '127.0.0.1', port } }),
+      ...(blockIntervalMs === undefined ? {} : { blockIntervalMs }),
+    },
+  });
+  print({ ...result, dataDir });
+}
+
+async function start(args: string[]): Promise<void> {
+  const { values } = parse(args, { data: { type: 'string' }, api: { type: 'string' } });
+  const dataDir = required(values, 'data');
+  const port = apiPort(values.api);
+  const passphrase = await readPassphrase('Passphrase for the organisation keys: ');
+  const node = await IngotNode.start({ dataDir, passphrase, ...(port === undefined ? {} : { config: { api: { host: '127.0.0.1', port } } }) });
+  let server;
+  try {
+    server = await startRpcServer(node, { port: node.config.api.port, apiFile: dataPaths(dataDir).api });
+  } catch (error) {
+    await node.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new IngotError('API_PORT_IN_USE', `port ${node.config.api.port} is in use; pass --api 127.0.0.1:PORT`);
+    throw error;
+  }
+  const rpc = server;
+  process.stderr.write(`Ingot node running: consortium ${node.genesis.name}, height ${node.ledger.head.height}, API http://127.0.0.1:${rpc.port}/rpc\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  process.stderr.write('stopping…\n');
+  await rpc.close();
+  await node.close();
+  process.stderr.write('stopped cleanly\n');
+}
+
+async function call(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, { data: { type: 'string' } }, 2);
+  const dataDir = required(values, 'data');
+  const [method, json] = positionals;
+  if (method === undefined) throw new UsageError('call needs a METHOD');
+  let params: unknown = {};
+  if (json !== undefined) {
+    try {
+      params = JSON.parse(json);
+    } catch {
+      throw new UsageError('the params must be JSON, e.g. \'{"height": 1}\'');
+    }
+  }
+  try {
+    print(await callNode(dataDir, method, params));
+  } catch (error) {
+    if (error instanceof RpcCallError) {
+      print({ error: error.error });
+      process.exitCode = 1;
+      return;
+    }
+    throw error;
+  }
+}
+
+async function status(args: string[]): Promise<void> {
+  const { values } = parse(args, { data: { type: 'string' } });
+  print(await callNode(required(values, 'data'), 'node.status', {}));
+}
+
+async function verify(args: string[]): Promise<void> {
+  const { values } = parse(args, { data: { type: 'string' } });
+  const paths = dataPaths(required(values, 'data'));
+  const ledger = await Ledger.open(await openLedgerDatabase(paths.ledger));
+  try {
+    if (ledger.isEmpty) throw new IngotError('LEDGER_EMPTY', `${paths.ledger} holds no chain`);
+    let reported = Date.now();
+    const result = await verifyLedger(ledger, (height, head) => {
+      if (Date.now() - reported > 2000) {
+        reported = Date.now();
+        process.stderr.write(`verified ${height} of ${head} blocks\n`);
+      }
+    });
+    print(result);
+    if (!result.ok) process.exitCode = 1;
+  } finally {
+    await ledger.close();
+  }
+}
+
+const commands: Record<string, (args: string[]) => Promise<void>> = { init, start, status, call, 'verify-ledger': verify };
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...args] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const run = commands[command];
+  try {
+    if (run === undefined) throw new UsageError(`unknown command ${command}`);
+    await run(args);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`ingot: ${error.message}\n\n${USAGE}\n`);
+      process.exitCode = 2;
+    } else if (error instanceof IngotError) {
+      process.stderr.write(`ingot: ${error.code}: ${error.message}\n`);
+      process.exitCode = 1;
+    } else {
+      throw error;
+    }
+  }
+}

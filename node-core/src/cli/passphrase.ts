@@ -1,0 +1,28 @@
+import { createInterface } from 'node:readline';
+import { IngotError } from '../codec/errors.ts';
+
+/** From INGOT_PASSPHRASE, or asked on the terminal without echo. */
+export async function readPassphrase(prompt: string, confirm = false): Promise<string> {
+  const fromEnv = process.env.INGOT_PASSPHRASE;
+  if (fromEnv !== undefined && fromEnv.length > 0) return fromEnv;
+  if (!process.stdin.isTTY) {
+    throw new IngotError('PASSPHRASE_REQUIRED', 'set INGOT_PASSPHRASE or run in a terminal to be asked for the passphrase');
+  }
+  const first = await ask(prompt);
+  if (confirm && (await ask('Repeat the passphrase: ')) !== first) throw new IngotError('PASSPHRASE_MISMATCH', 'the two passphrases differ');
+  return first;
+}
+
+function ask(prompt: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  const output = rl as unknown as { _writeToOutput: (text: string) => void };
+  process.stderr.write(prompt);
+  output._writeToOutput = () => {};
+  return new Promise((resolve) =>
+    rl.question('', (answer) => {
+      rl.close();
+      process.stderr.write('\n');
+      resolve(answer);
+    }),
+  );
+}

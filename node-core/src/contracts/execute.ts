@@ -1,0 +1,131 @@
+import { assert, IngotError } from '../codec/errors.ts';
+import { bytesEqual } from '../codec/cbor.ts';
+import { limits } from '../codec/limits.ts';
+import type { Receipt } from '../codec/messages.ts';
+import { StateOverlay, type StateReader, type WriteSet } from '../ledger/state.ts';
+import { transactionSignatureValid, type Transaction } from '../ledger/transaction.ts';
+import { ContractError, type BlockContext, type Method } from './contract.ts';
+import { orgIdOfSigner, readOrg, type OrgRecord } from './membership-state.ts';
+import { findMethod } from './registry.ts';
+
+/** The ledger as execution sees it: state plus the set of transactions already on the chain. */
+export interface ChainView extends StateReader {
+  hasTransaction(id: Uint8Array): Promise<boolean>;
+}
+
+export function checkChain(tx: Transaction, chain: Uint8Array): void {
+  if (!bytesEqual(tx.body.chain, chain)) throw new IngotError('TX_WRONG_CHAIN', 'transaction is for another consortium');
+}
+
+/** A transaction may go into blocks up to and including its expiry height, and not be set to live too long. */
+export function checkExpiry(tx: Transaction, height: number): void {
+  if (tx.body.expires < height) {
+    throw new IngotError('TX_EXPIRED', `transaction expired at height ${tx.body.expires}; the next block is ${height}`);
+  }
+  if (tx.body.expires > height + limits.txTtlBlocksMax) {
+    throw new IngotError('TX_EXPIRY_TOO_FAR', `expiry may be at most ${limits.txTtlBlocksMax} blocks ahead of ${height}`);
+  }
+}
+
+export function checkSignature(tx: Transaction): void {
+  if (!transactionSignatureValid(tx)) throw new IngotError('TX_BAD_SIGNATURE', 'signature does not match the signer key and body');
+}
+
+export async function checkNotCommitted(chain: ChainView, tx: Transaction): Promise<void> {
+  if (await chain.hasTransaction(tx.id)) throw new IngotError('TX_ALREADY_COMMITTED', 'this transaction is already on the ledger');
+}
+
+interface Resolved {
+  readonly method: Method<unknown>;
+  readonly payload: unknown;
+  readonly signer: OrgRecord;
+}
+
+/** Contract rules that hold before execution: the method exists, the payload fits it, the signer is an active member. */
+export async function resolveTransaction(state: StateReader, tx: Transaction): Promise<Resolved> {
+  const { contract, method: methodName, payload: rawPayload, signer: signerKey } = tx.body;
+  const method = findMethod(contract, methodName);
+  if (method === 'no-contract') throw new ContractError('CONTRACT_NOT_FOUND', `there is no contract ${contract}`);
+  if (method === 'no-method') throw new ContractError('METHOD_NOT_FOUND', `contract ${contract} has no method ${methodName}`);
+  const parsed = method.payload.safeParse(rawPayload);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') ?? '';
+    throw new ContractError('PAYLOAD_INVALID', `payload${field ? `.${field}` : ''}: ${issue?.message ?? 'invalid'}`, { field });
+  }
+  const orgId = await orgIdOfSigner(state, signerKey);
+  const signer = orgId === undefined ? undefined : await readOrg(state, orgId);
+  if (signer === undefined) throw new ContractError('SIGNER_NOT_MEMBER', 'the signing key is not the current key of any organisation');
+  if (signer.status !== 'active') throw new ContractError('SIGNER_NOT_ACTIVE', `organisation ${signer.id} is ${signer.status}`);
+  return { method, payload: parsed.data, signer };
+}
+
+/** Subjects are index keys: printable ASCII without spaces, so they sort and never contain the index separator. */
+const SUBJECT = /^[\x21-\x7e]{1,128}$/;
+
+function errorReceipt(error: unknown): Receipt {
+  if (error instanceof IngotError) return { ok: false, code: error.code, message: error.message.slice(0, 512), subjects: [] };
+  throw error;
+}
+
+export interface BlockExecution {
+  readonly receipts: Receipt[];
+  readonly writes: WriteSet;
+}
+
+export interface ExecuteOptions {
+  /** False only for transactions whose signatures the caller has just checked itself (its own mempool). */
+  readonly verifySignatures: boolean;
+}
+
+/**
+ * Runs a block's transactions in order. A transaction a correct proposer would never include
+ * (wrong chain, bad signature, replayed, expired) makes the whole block invalid; a contract's
+ * refusal only gives that transaction an error receipt.
+ */
+export async function executeBlock(chain: ChainView, block: BlockContext, txs: readonly Transaction[], options: ExecuteOptions): Promise<BlockExecution> {
+  const blockState = new StateOverlay(chain);
+  const receipts: Receipt[] = [];
+  const seen = new Set<string>();
+  for (const [index, tx] of txs.entries()) {
+    try {
+      checkChain(tx, block.chain);
+      if (options.verifySignatures) checkSignature(tx);
+      if (seen.has(tx.idHex)) throw new IngotError('TX_ALREADY_COMMITTED', 'transaction appears twice in the block');
+      await checkNotCommitted(chain, tx);
+      checkExpiry(tx, block.height);
+    } catch (error) {
+      const reason = error instanceof IngotError ? `${error.code}: ${error.message}` : String(error);
+      throw new IngotError('BLOCK_INVALID', `block ${block.height}, transaction ${index} (${tx.idHex}): ${reason}`);
+    }
+    seen.add(tx.idHex);
+    receipts.push(await executeTransaction(blockState, block, tx));
+  }
+  return { receipts, writes: blockState.writes };
+}
+
+async function executeTransaction(blockState: StateOverlay, block: BlockContext, tx: Transaction): Promise<Receipt> {
+  const txState = new StateOverlay(blockState);
+  const subjects = new Set<string>();
+  try {
+    const { method, payload, signer } = await resolveTransaction(txState, tx);
+    await method.execute(
+      {
+        block,
+        tx,
+        signer,
+        state: txState,
+        about: (subject) => {
+          assert(SUBJECT.test(subject), `subject ${JSON.stringify(subject)} is not a printable id`);
+          subjects.add(subject);
+          assert(subjects.size <= limits.subjectsPerTxMax, 'a transaction names too many subjects');
+        },
+      },
+      payload,
+    );
+  } catch (error) {
+    return errorReceipt(error);
+  }
+  txState.mergeInto(blockState);
+  return { ok: true, code: '', message: '', subjects: [...subjects] };
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { decode, encode } from '../codec/cbor.ts';
+import { assert } from '../codec/errors.ts';
+import { ROLES } from '../codec/messages.ts';
+import { limits } from '../codec/limits.ts';
+import { domainTag, sha256 } from '../crypto/hash.ts';
+import { toHex } from '../crypto/hex.ts';
+import type { Validator } from '../ledger/block.ts';
+import type { StateOverlay, StateReader } from '../ledger/state.ts';
+
+/** Organisation records, the signing-key index and the validator set, as the membership contract keeps them. */
+
+const bytes32 = z.custom<Uint8Array>((value) => value instanceof Uint8Array && value.length === 32);
+
+export const orgRecordSchema = z
+  .object({
+    id: z.string(),
+    name: z.string().max(limits.nameCharsMax),
+    registryId: z.string().max(limits.nameCharsMax),
+    contact: z.string().max(limits.contactCharsMax),
+    roles: z.array(z.enum(ROLES)),
+    signingKey: bytes32,
+    encryptionKey: bytes32,
+    nodes: z.array(z.string()),
+    status: z.enum(['active', 'suspended', 'removed']),
+    joinedAt: z.number().int().nonnegative(),
+  })
+  .strict();
+export type OrgRecord = z.infer<typeof orgRecordSchema>;
+
+const validatorsSchema = z.array(z.object({ key: bytes32, org: z.string(), power: z.number().int().positive() }).strict());
+
+const ORG_ID_TAG = domainTag('org-id');
+export const ORG_ID = /^[0-9a-f]{40}$/;
+
+/** An organisation keeps the id derived from its first signing key through every key rotation. */
+export function orgIdOf(firstSigningKey: Uint8Array): string {
+  return toHex(sha256(ORG_ID_TAG, firstSigningKey).subarray(0, 20));
+}
+
+const orgKey = (id: string) => `org/${id}`;
+const signerKey = (publicKey: Uint8Array) => `signer/${toHex(publicKey)}`;
+const VALIDATORS_KEY = 'validators';
+
+export async function readOrg(state: StateReader, id: string): Promise<OrgRecord | undefined> {
+  const stored = await state.get(orgKey(id));
+  return stored === undefined ? undefined : orgRecordSchema.parse(decode(stored));
+}
+
+export function writeOrg(state: StateOverlay, org: OrgRecord): void {
+  state.set(orgKey(org.id), encode(org));
+}
+
+export async function orgIdOfSigner(state: StateReader, publicKey: Uint8Array): Promise<string | undefined> {
+  const stored = await state.get(signerKey(publicKey));
+  return stored === undefined ? undefined : (decode(stored) as string);
+}
+
+export function bindSigner(state: StateOverlay, publicKey: Uint8Array, orgId: string): void {
+  state.set(signerKey(publicKey), encode(orgId));
+}
+
+export function unbindSigner(state: StateOverlay, publicKey: Uint8Array): void {
+  state.delete(signerKey(publicKey));
+}
+
+export async function readValidators(state: StateReader): Promise<Validator[]> {
+  const stored = await state.get(VALIDATORS_KEY);
+  assert(stored !== undefined, 'the validator set is missing from state');
+  return validatorsSchema.parse(decode(stored));
+}
+
+export function writeValidators(state: StateOverlay, validators: readonly Validator[]): void {
+  state.set(VALIDATORS_KEY, encode(validators.map((v) => ({ key: v.key, org: v.org, power: v.power }))));
+}

@@ -1,0 +1,218 @@
+import { bytesEqual, decode, encode } from '../codec/cbor.ts';
+import { assert, IngotError } from '../codec/errors.ts';
+import {
+  decodeBlockHeader, decodeCommit, encodeBlockHeader, encodeCommit, encodeReceipt,
+  receiptSchema, type BlockHeader, type Commit, type Receipt,
+} from '../codec/messages.ts';
+import { domainTag, sha256 } from '../crypto/hash.ts';
+import { blockHash } from './block.ts';
+import type { LedgerDatabase } from './database.ts';
+import * as keys from './keys.ts';
+import type { StateReader, WriteSet } from './state.ts';
+import type { Transaction } from './transaction.ts';
+
+export interface Head {
+  readonly height: number;
+  readonly hash: Uint8Array;
+  readonly stateRoot: Uint8Array;
+  readonly time: number;
+  /** Transactions in the whole chain. */
+  readonly txCount: number;
+}
+
+/** Everything one block changes; the ledger writes it in one atomic batch. */
+export interface BlockToCommit {
+  readonly header: BlockHeader;
+  readonly txs: readonly Transaction[];
+  readonly receipts: readonly Receipt[];
+  /** Absent only for the genesis block, which nobody signs. */
+  readonly commit: Commit | undefined;
+  readonly writes: WriteSet;
+}
+
+export interface HistoryEntry {
+  readonly hash: Uint8Array;
+  readonly height: number;
+  readonly index: number;
+  readonly contract: string;
+  readonly method: string;
+  readonly ok: boolean;
+  readonly code: string;
+}
+
+export interface StoredTransaction {
+  readonly height: number;
+  readonly index: number;
+  readonly bytes: Uint8Array;
+  readonly receipt: Receipt;
+}
+
+const GENESIS_TAG = domainTag('genesis');
+
+export function chainIdOf(genesisBytes: Uint8Array): Uint8Array {
+  return sha256(GENESIS_TAG, genesisBytes);
+}
+
+function decodeHead(bytes: Uint8Array): Head {
+  const value = decode(bytes) as { height: number; hash: Uint8Array; stateRoot: Uint8Array; time: number; txCount: number };
+  return value;
+}
+
+/**
+ * The chain, its receipts, indexes and world state in one key-value database. Opening reads the
+ * stored head only: nothing is replayed at start-up.
+ */
+export class Ledger implements StateReader {
+  readonly #db: LedgerDatabase;
+  #head: Head | undefined;
+  #genesis: Uint8Array | undefined;
+  #committing = false;
+
+  private constructor(db: LedgerDatabase, head: Head | undefined, genesis: Uint8Array | undefined) {
+    this.#db = db;
+    this.#head = head;
+    this.#genesis = genesis;
+  }
+
+  static async open(db: LedgerDatabase): Promise<Ledger> {
+    await db.open();
+    const [head, genesis] = await db.getMany([keys.HEAD_KEY, keys.GENESIS_KEY]);
+    return new Ledger(db, head === undefined ? undefined : decodeHead(head), genesis);
+  }
+
+  get head(): Head {
+    if (this.#head === undefined) throw new IngotError('LEDGER_EMPTY', 'the ledger has no genesis block yet');
+    return this.#head;
+  }
+
+  get isEmpty(): boolean {
+    return this.#head === undefined;
+  }
+
+  get genesisBytes(): Uint8Array {
+    if (this.#genesis === undefined) throw new IngotError('LEDGER_EMPTY', 'the ledger has no genesis block yet');
+    return this.#genesis;
+  }
+
+  get chainId(): Uint8Array {
+    return chainIdOf(this.genesisBytes);
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    return this.#db.get(keys.stateKey(key));
+  }
+
+  async hasTransaction(id: Uint8Array): Promise<boolean> {
+    return this.#db.has(keys.txByIdKey(id));
+  }
+
+  /** Writes the genesis document and block 0 (whose state the genesis document defines). */
+  async commitGenesis(genesisBytes: Uint8Array, block: BlockToCommit): Promise<void> {
+    assert(this.#head === undefined, 'genesis on a ledger that has blocks');
+    assert(block.header.height === 0 && block.txs.length === 0, 'genesis block shape');
+    await this.#write(block, [{ type: 'put', key: keys.GENESIS_KEY, value: genesisBytes }]);
+    this.#genesis = genesisBytes;
+  }
+
+  async commit(block: BlockToCommit): Promise<void> {
+    const head = this.head;
+    assert(block.header.height === head.height + 1, `block ${block.header.height} on head ${head.height}`);
+    assert(bytesEqual(block.header.prev, head.hash), `block ${block.header.height} does not link to the head`);
+    assert(block.commit !== undefined, `block ${block.header.height} without a commit`);
+    await this.#write(block, []);
+  }
+
+  async #write(block: BlockToCommit, extra: { type: 'put'; key: Uint8Array; value: Uint8Array }[]): Promise<void> {
+    assert(!this.#committing, 'two commits at once');
+    assert(block.txs.length === block.receipts.length, 'one receipt per transaction');
+    this.#committing = true;
+    try {
+      const { header, txs, receipts, commit, writes } = block;
+      const hash = blockHash(header);
+      const height = header.height;
+      const ops: ({ type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array })[] = extra;
+      ops.push({ type: 'put', key: keys.blockKey(height), value: encode({ header: encodeBlockHeader(header), txCount: txs.length }) });
+      ops.push({ type: 'put', key: keys.hashKey(hash), value: keys.u64(height) });
+      if (commit !== undefined) ops.push({ type: 'put', key: keys.commitKey(height), value: encodeCommit(commit) });
+      for (let index = 0; index < txs.length; index++) {
+        const tx = txs[index] as Transaction;
+        const receipt = receipts[index] as Receipt;
+        ops.push({ type: 'put', key: keys.txKey(height, index), value: tx.bytes });
+        ops.push({ type: 'put', key: keys.receiptKey(height, index), value: encodeReceipt(receipt) });
+        ops.push({ type: 'put', key: keys.txByIdKey(tx.id), value: keys.position(height, index) });
+        const entry = encode({ hash: tx.id, contract: tx.body.contract, method: tx.body.method, ok: receipt.ok, code: receipt.code });
+        ops.push({ type: 'put', key: keys.bySignerKey(tx.body.signer, height, index), value: entry });
+        for (const subject of receipt.subjects) ops.push({ type: 'put', key: keys.bySubjectKey(subject, height, index), value: entry });
+      }
+      for (const [key, value] of writes) {
+        ops.push(value === null ? { type: 'del', key: keys.stateKey(key) } : { type: 'put', key: keys.stateKey(key), value });
+      }
+      const head: Head = { height, hash, stateRoot: header.stateRoot, time: header.time, txCount: (this.#head?.txCount ?? 0) + txs.length };
+      ops.push({ type: 'put', key: keys.HEAD_KEY, value: encode(head as unknown as Record<string, Uint8Array | number>) });
+      // One batch, synced: a block is on disk whole or not at all, and "committed" means it survives power loss.
+      await this.#db.batch(ops, { sync: true } as object);
+      this.#head = head;
+    } finally {
+      this.#committing = false;
+    }
+  }
+
+  async header(height: number): Promise<BlockHeader | undefined> {
+    const stored = await this.#db.get(keys.blockKey(height));
+    if (stored === undefined) return undefined;
+    return decodeBlockHeader((decode(stored) as { header: Uint8Array }).header);
+  }
+
+  async heightOfHash(hash: Uint8Array): Promise<number | undefined> {
+    const stored = await this.#db.get(keys.hashKey(hash));
+    return stored === undefined ? undefined : Number(new DataView(stored.buffer, stored.byteOffset, 8).getBigUint64(0));
+  }
+
+  async blockTransactions(height: number): Promise<Uint8Array[]> {
+    return this.#db.values(keys.txRangeOfBlock(height)).all();
+  }
+
+  async receipts(height: number): Promise<Receipt[]> {
+    const values = await this.#db.values({ gte: keys.receiptKey(height, 0), lt: keys.receiptKey(height + 1, 0) }).all();
+    return values.map((bytes) => receiptSchema.parse(decode(bytes)));
+  }
+
+  async commitOf(height: number): Promise<Commit | undefined> {
+    const stored = await this.#db.get(keys.commitKey(height));
+    return stored === undefined ? undefined : decodeCommit(stored);
+  }
+
+  async transactionById(id: Uint8Array): Promise<StoredTransaction | undefined> {
+    const location = await this.#db.get(keys.txByIdKey(id));
+    if (location === undefined) return undefined;
+    const { height, index } = keys.readPosition(location);
+    const [bytes, receipt] = await this.#db.getMany([keys.txKey(height, index), keys.receiptKey(height, index)]);
+    assert(bytes !== undefined && receipt !== undefined, `index points at a missing transaction ${height}/${index}`);
+    return { height, index, bytes, receipt: receiptSchema.parse(decode(receipt)) };
+  }
+
+  historyOfSubject(subject: string, after: { height: number; index: number } | undefined, limit: number): Promise<HistoryEntry[]> {
+    const range = keys.bySubjectRange(subject);
+    const from = after === undefined ? { gte: range.gte } : { gt: keys.bySubjectKey(subject, after.height, after.index) };
+    return this.#history({ ...from, lt: range.lt, limit });
+  }
+
+  historyOfSigner(signer: Uint8Array, after: { height: number; index: number } | undefined, limit: number): Promise<HistoryEntry[]> {
+    const range = keys.bySignerRange(signer);
+    const from = after === undefined ? { gte: range.gte } : { gt: keys.bySignerKey(signer, after.height, after.index) };
+    return this.#history({ ...from, lt: range.lt, limit });
+  }
+
+  async #history(options: { gte?: Uint8Array; gt?: Uint8Array; lt: Uint8Array; limit: number }): Promise<HistoryEntry[]> {
+    const entries = await this.#db.iterator(options).all();
+    return entries.map(([key, value]) => {
+      const { height, index } = keys.readPosition(key, key.length - 12);
+      const entry = decode(value) as { hash: Uint8Array; contract: string; method: string; ok: boolean; code: string };
+      return { ...entry, height, index };
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#db.close();
+  }
+}

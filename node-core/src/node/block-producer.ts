@@ -1,0 +1,106 @@
+import { assert } from '../codec/errors.ts';
+import { limits } from '../codec/limits.ts';
+import type { BlockHeader, Receipt } from '../codec/messages.ts';
+import { encodeReceipt } from '../codec/messages.ts';
+import type { SigningKey } from '../crypto/ed25519.ts';
+import { merkleRoot } from '../crypto/merkle.ts';
+import { executeBlock } from '../contracts/execute.ts';
+import { blockHash, signPrecommit } from '../ledger/block.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import { nextStateRoot } from '../ledger/state.ts';
+import type { Transaction } from '../ledger/transaction.ts';
+import type { Clock } from './clock.ts';
+import type { Mempool } from './mempool.ts';
+
+export interface CommittedBlock {
+  readonly header: BlockHeader;
+  readonly txs: readonly Transaction[];
+  readonly receipts: readonly Receipt[];
+}
+
+export interface BlockProducerOptions {
+  readonly ledger: Ledger;
+  readonly mempool: Mempool;
+  readonly validatorKey: SigningKey;
+  readonly clock: Clock;
+  readonly blockIntervalMs: number;
+  readonly onCommitted: (block: CommittedBlock) => void;
+  /** Called with transactions dropped from the mempool without a block (expired while waiting). */
+  readonly onDropped: (tx: Transaction, code: string) => void;
+  readonly onFailure: (error: unknown) => void;
+}
+
+/**
+ * The sole validator of a one-organisation consortium: when transactions wait, it makes a block at
+ * most every `blockIntervalMs`, executes it, signs it and commits it. One block at a time.
+ */
+export class BlockProducer {
+  readonly #options: BlockProducerOptions;
+  #timer: { cancel(): void } | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = false;
+
+  constructor(options: BlockProducerOptions) {
+    this.#options = options;
+  }
+
+  /** A transaction arrived: make sure a block is on its way. */
+  wake(): void {
+    if (this.#stopped || this.#timer !== undefined || this.#running !== undefined) return;
+    const { ledger, clock, blockIntervalMs } = this.#options;
+    const delayMs = Math.max(0, ledger.head.time + blockIntervalMs - clock.now());
+    this.#timer = clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#running = this.#produce()
+        .catch((error: unknown) => this.#options.onFailure(error))
+        .finally(() => {
+          this.#running = undefined;
+          if (this.#options.mempool.size > 0) this.wake();
+        });
+    }, delayMs);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    await this.#running;
+  }
+
+  async #produce(): Promise<void> {
+    const { ledger, mempool, validatorKey, clock } = this.#options;
+    const head = ledger.head;
+    const height = head.height + 1;
+    const candidates = mempool.peek(limits.blockTxsMax, limits.blockBytesMax);
+    const txs: Transaction[] = [];
+    for (const tx of candidates) {
+      if (tx.body.expires < height) {
+        mempool.remove(tx.idHex);
+        this.#options.onDropped(tx, 'TX_EXPIRED');
+      } else {
+        txs.push(tx);
+      }
+    }
+    if (txs.length === 0) return;
+    // Block time never goes backwards, even if the wall clock does.
+    const time = Math.max(clock.now(), head.time + 1);
+    const chain = ledger.chainId;
+    const { receipts, writes } = await executeBlock(ledger, { chain, height, time }, txs, { verifySignatures: false });
+    const header: BlockHeader = {
+      v: 1,
+      chain,
+      height,
+      prev: head.hash,
+      time,
+      proposer: validatorKey.publicKey,
+      txRoot: merkleRoot(txs.map((tx) => tx.bytes)),
+      resultsRoot: merkleRoot(receipts.map(encodeReceipt)),
+      stateRoot: nextStateRoot(head.stateRoot, writes),
+    };
+    const commit = { height, round: 0, block: blockHash(header), sigs: [signPrecommit(validatorKey, chain, header, 0)] };
+    await ledger.commit({ header, txs, receipts, commit, writes });
+    assert(ledger.head.height === height, 'head advanced to the committed block');
+    for (const tx of txs) mempool.remove(tx.idHex);
+    this.#options.onCommitted({ header, txs, receipts });
+  }
+}

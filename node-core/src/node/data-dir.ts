@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys';
+import { peerIdFromPrivateKey } from '@libp2p/peer-id';
+import { z } from 'zod';
+import { IngotError } from '../codec/errors.ts';
+import { signingKeyFromSeed, type SigningKey } from '../crypto/ed25519.ts';
+import { writeFileAtomic } from './files.ts';
+
+/** Where a node keeps its files. Everything a node needs to start is here, so `--data` is its only required flag. */
+export function dataPaths(dir: string) {
+  return {
+    dir,
+    config: join(dir, 'config.json'),
+    keyStore: join(dir, 'keys.json'),
+    nodeKey: join(dir, 'node-key.json'),
+    ledger: join(dir, 'ledger'),
+    api: join(dir, 'api.json'),
+  };
+}
+export type DataPaths = ReturnType<typeof dataPaths>;
+
+export const configSchema = z
+  .object({
+    api: z.object({ host: z.literal('127.0.0.1'), port: z.number().int().min(0).max(65535) }).strict(),
+    blockIntervalMs: z.number().int().min(10).max(60_000),
+    mempool: z.object({ txsMax: z.number().int().min(1).max(1_000_000), bytesMax: z.number().int().min(1024).max(1024 ** 3) }).strict(),
+  })
+  .strict();
+export type NodeConfig = z.infer<typeof configSchema>;
+
+export const DEFAULT_CONFIG: NodeConfig = {
+  api: { host: '127.0.0.1', port: 7545 },
+  blockIntervalMs: 1000,
+  mempool: { txsMax: 50_000, bytesMax: 64 * 1024 * 1024 },
+};
+
+export async function readConfig(paths: DataPaths): Promise<NodeConfig> {
+  let text: string;
+  try {
+    text = await readFile(paths.config, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new IngotError('DATA_DIR_NOT_INITIALISED', `${paths.dir} holds no Ingot node; run "ingot init --data ${paths.dir} --org NAME" first`);
+    }
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new IngotError('CONFIG_INVALID', `${paths.config} is not valid JSON`);
+  }
+  const parsed = configSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new IngotError('CONFIG_INVALID', `${paths.config}: ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  return parsed.data;
+}
+
+export async function writeConfig(paths: DataPaths, config: NodeConfig): Promise<void> {
+  await writeFileAtomic(paths.config, `${JSON.stringify(configSchema.parse(config), null, 2)}\n`, 0o644);
+}
+
+export async function assertEmptyDataDir(dir: string): Promise<void> {
+  try {
+    const entries = await readdir(dir);
+    if (entries.length > 0) throw new IngotError('DATA_DIR_NOT_EMPTY', `${dir} is not empty; choose a new directory for a new node`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+/** The node's own key: its libp2p identity and, for a validator, the key that signs votes. */
+export interface NodeKey {
+  readonly signing: SigningKey;
+  readonly peerId: string;
+  readonly seed: Uint8Array;
+}
+
+const nodeKeySchema = z.object({ version: z.literal(1), seed: z.string().regex(/^[0-9a-f]{64}$/) }).strict();
+
+export async function nodeKeyFromSeed(seed: Uint8Array): Promise<NodeKey> {
+  const peerId = peerIdFromPrivateKey(await generateKeyPairFromSeed('Ed25519', seed)).toString();
+  return { signing: signingKeyFromSeed(seed), peerId, seed };
+}
+
+export async function createNodeKey(paths: DataPaths): Promise<NodeKey> {
+  const seed = new Uint8Array(randomBytes(32));
+  // Kept unencrypted, like any server's host key, so that a node can restart unattended.
+  await writeFileAtomic(paths.nodeKey, `${JSON.stringify({ version: 1, seed: Buffer.from(seed).toString('hex') })}\n`);
+  return nodeKeyFromSeed(seed);
+}
+
+export async function readNodeKey(paths: DataPaths): Promise<NodeKey> {
+  let parsed;
+  try {
+    parsed = nodeKeySchema.parse(JSON.parse(await readFile(paths.nodeKey, 'utf8')));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new IngotError('NODE_KEY_MISSING', `no node key at ${paths.nodeKey}`);
+    throw new IngotError('NODE_KEY_CORRUPT', `${paths.nodeKey} is not a valid node key file`);
+  }
+  return nodeKeyFromSeed(new Uint8Array(Buffer.from(parsed.seed, 'hex')));
+}

@@ -1,0 +1,293 @@
+import { randomBytes } from 'node:crypto';
+import type { JsonValue } from '../api/json.ts';
+import type { CanonicalValue } from '../codec/cbor.ts';
+import { IngotError } from '../codec/errors.ts';
+import { decodeGenesis, type Genesis, type Receipt } from '../codec/messages.ts';
+import { signingKeyFromSeed, type SigningKey } from '../crypto/ed25519.ts';
+import { merkleProof, type MerkleProof } from '../crypto/merkle.ts';
+import { rotateKeyProofMessage } from '../contracts/identity.ts';
+import { checkChain, checkExpiry, checkNotCommitted, checkSignature, resolveTransaction } from '../contracts/execute.ts';
+import { genesisBlock } from '../contracts/genesis.ts';
+import { orgIdOfSigner, readOrg, readValidators, type OrgRecord } from '../contracts/membership-state.ts';
+import type { Validator } from '../ledger/block.ts';
+import { Ledger } from '../ledger/ledger.ts';
+import { parseTransaction, signTransaction, type Transaction } from '../ledger/transaction.ts';
+import { BlockProducer, type CommittedBlock } from './block-producer.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { dataPaths, readConfig, readNodeKey, type DataPaths, type NodeConfig, type NodeKey } from './data-dir.ts';
+import { openLedgerDatabase } from './database.ts';
+import { readKeyStore, writeKeyStore, type OrgSecrets } from './keystore.ts';
+import { Mempool } from './mempool.ts';
+
+/** Blocks a transaction the node signs itself may wait before it expires. */
+export const SUBMIT_TTL_BLOCKS = 100;
+/** How long `waitForCommit` waits before answering COMMIT_TIMEOUT (the transaction may still commit). */
+export const COMMIT_WAIT_MS = 60_000;
+
+export interface CommitOutcome {
+  readonly height: number;
+  readonly receipt: Receipt;
+}
+
+export interface StoredTxView {
+  readonly tx: Transaction;
+  readonly height: number;
+  readonly index: number;
+  readonly receipt: Receipt;
+  readonly proof: MerkleProof;
+}
+
+interface Waiter {
+  resolve(outcome: CommitOutcome): void;
+  reject(error: IngotError): void;
+}
+
+export interface NodeOptions {
+  readonly dataDir: string;
+  readonly passphrase: string;
+  readonly clock?: Clock;
+  /** Overrides of config.json for this run (the CLI's --api, tests' port 0). */
+  readonly config?: Partial<NodeConfig>;
+}
+
+/**
+ * The composition root of a running node: ledger, organisation key, mempool and block producer.
+ * The RPC server and the CLI talk to it only through these methods.
+ */
+export class IngotNode {
+  readonly paths: DataPaths;
+  readonly config: NodeConfig;
+  readonly nodeKey: NodeKey;
+  readonly genesis: Genesis;
+  readonly #ledger: Ledger;
+  readonly #mempool: Mempool;
+  readonly #producer: BlockProducer;
+  readonly #clock: Clock;
+  readonly #passphrase: string;
+  readonly #waiters = new Map<string, Waiter[]>();
+  readonly #blockListeners = new Set<(block: CommittedBlock) => void>();
+  #secrets: OrgSecrets;
+  #orgKey: SigningKey;
+  #orgId: string;
+  #failure: unknown;
+
+  private constructor(init: {
+    paths: DataPaths; config: NodeConfig; nodeKey: NodeKey; ledger: Ledger; clock: Clock; passphrase: string;
+    secrets: OrgSecrets; orgKey: SigningKey; orgId: string;
+  }) {
+    this.paths = init.paths;
+    this.config = init.config;
+    this.nodeKey = init.nodeKey;
+    this.#ledger = init.ledger;
+    this.genesis = decodeGenesis(init.ledger.genesisBytes);
+    this.#clock = init.clock;
+    this.#passphrase = init.passphrase;
+    this.#secrets = init.secrets;
+    this.#orgKey = init.orgKey;
+    this.#orgId = init.orgId;
+    this.#mempool = new Mempool(init.config.mempool);
+    this.#producer = new BlockProducer({
+      ledger: init.ledger,
+      mempool: this.#mempool,
+      validatorKey: init.nodeKey.signing,
+      clock: init.clock,
+      blockIntervalMs: init.config.blockIntervalMs,
+      onCommitted: (block) => this.#onCommitted(block),
+      onDropped: (tx, code) => this.#settle(tx.idHex, (w) => w.reject(new IngotError(code, 'the transaction expired before it was included in a block'))),
+      onFailure: (error) => this.#fail(error),
+    });
+  }
+
+  static async start(options: NodeOptions): Promise<IngotNode> {
+    const paths = dataPaths(options.dataDir);
+    const config = { ...(await readConfig(paths)), ...options.config };
+    const secrets = await readKeyStore(paths.keyStore, options.passphrase);
+    const nodeKey = await readNodeKey(paths);
+    const ledger = await Ledger.open(await openLedgerDatabase(paths.ledger));
+    try {
+      if (ledger.isEmpty) throw new IngotError('LEDGER_EMPTY', `${paths.ledger} has no genesis block; the directory was not fully initialised`);
+      const validators = await readValidators(ledger);
+      if (!soleMajority(validators, nodeKey.signing.publicKey)) {
+        throw new IngotError('NOT_SOLE_VALIDATOR', 'this node is not the validator of its consortium, and this version runs one-validator consortia only');
+      }
+      const { orgId, orgKey, secrets: current } = await selectOrgKey(ledger, secrets);
+      if (current !== secrets) await writeKeyStore(paths.keyStore, current, options.passphrase);
+      return new IngotNode({ paths, config, nodeKey, ledger, clock: options.clock ?? systemClock, passphrase: options.passphrase, secrets: current, orgKey, orgId });
+    } catch (error) {
+      await ledger.close();
+      throw error;
+    }
+  }
+
+  get ledger(): Ledger {
+    return this.#ledger;
+  }
+
+  get orgId(): string {
+    return this.#orgId;
+  }
+
+  get mempoolSize(): { size: number; bytes: number } {
+    return { size: this.#mempool.size, bytes: this.#mempool.bytes };
+  }
+
+  onBlock(listener: (block: CommittedBlock) => void): () => void {
+    this.#blockListeners.add(listener);
+    return () => this.#blockListeners.delete(listener);
+  }
+
+  /** Signs a call with the organisation's current key and admits it. */
+  async submit(contract: string, method: string, payload: Record<string, JsonValue>): Promise<Transaction> {
+    const tx = signTransaction(
+      {
+        v: 1,
+        chain: this.#ledger.chainId,
+        contract,
+        method,
+        payload: payload as Record<string, CanonicalValue>,
+        signer: this.#orgKey.publicKey,
+        nonce: new Uint8Array(randomBytes(16)),
+        expires: this.#ledger.head.height + 1 + SUBMIT_TTL_BLOCKS,
+      },
+      this.#orgKey,
+    );
+    await this.admit(tx);
+    return tx;
+  }
+
+  /** Parses and admits a transaction signed elsewhere. */
+  async submitSigned(bytes: Uint8Array): Promise<Transaction> {
+    const tx = parseTransaction(bytes);
+    await this.admit(tx);
+    return tx;
+  }
+
+  /** The validation pipeline after decoding: chain → signature → replay → expiry → contract rules → mempool. */
+  async admit(tx: Transaction): Promise<void> {
+    this.#assertRunning();
+    checkChain(tx, this.#ledger.chainId);
+    checkSignature(tx);
+    if (this.#mempool.has(tx.idHex)) throw new IngotError('TX_DUPLICATE', 'this transaction is already waiting for a block');
+    await checkNotCommitted(this.#ledger, tx);
+    checkExpiry(tx, this.#ledger.head.height + 1);
+    await resolveTransaction(this.#ledger, tx);
+    this.#mempool.add(tx);
+    this.#producer.wake();
+  }
+
+  /** Resolves when the transaction is in a committed block; the caller must have admitted it. */
+  waitForCommit(tx: Transaction): Promise<CommitOutcome> {
+    return new Promise((resolve, reject) => {
+      const timer = this.#clock.setTimeout(() => {
+        this.#removeWaiter(tx.idHex, waiter);
+        reject(new IngotError('COMMIT_TIMEOUT', `transaction ${tx.idHex} was not committed within ${COMMIT_WAIT_MS / 1000} s; it may still be`));
+      }, COMMIT_WAIT_MS);
+      const waiter: Waiter = {
+        resolve: (outcome) => { timer.cancel(); resolve(outcome); },
+        reject: (error) => { timer.cancel(); reject(error); },
+      };
+      const list = this.#waiters.get(tx.idHex) ?? [];
+      list.push(waiter);
+      this.#waiters.set(tx.idHex, list);
+    });
+  }
+
+  async transaction(id: Uint8Array): Promise<StoredTxView | undefined> {
+    const stored = await this.#ledger.transactionById(id);
+    if (stored === undefined) return undefined;
+    const blockTxs = await this.#ledger.blockTransactions(stored.height);
+    return { tx: parseTransaction(stored.bytes), height: stored.height, index: stored.index, receipt: stored.receipt, proof: merkleProof(blockTxs, stored.index) };
+  }
+
+  async org(id: string): Promise<OrgRecord | undefined> {
+    return readOrg(this.#ledger, id);
+  }
+
+  async validators(): Promise<Validator[]> {
+    return readValidators(this.#ledger);
+  }
+
+  /** Moves the organisation to a fresh signing key; the old one stops working with the block that commits this. */
+  async rotateOrgKey(): Promise<{ tx: Transaction; outcome: CommitOutcome; signingKey: Uint8Array }> {
+    const nextSeed = new Uint8Array(randomBytes(32));
+    const next = signingKeyFromSeed(nextSeed);
+    // Both keys are stored before the transaction leaves, so a crash at any point leaves a usable key store.
+    await writeKeyStore(this.paths.keyStore, { ...this.#secrets, signingSeeds: [this.#secrets.signingSeeds[0] as Uint8Array, nextSeed] }, this.#passphrase);
+    const proof = next.sign(rotateKeyProofMessage(this.#ledger.chainId, this.#orgId, this.#orgKey.publicKey, next.publicKey));
+    const tx = await this.submit('identity', 'rotateKey', { signingKey: Buffer.from(next.publicKey).toString('hex'), proof: Buffer.from(proof).toString('hex') });
+    const outcome = await this.waitForCommit(tx);
+    const { orgKey, secrets } = await selectOrgKey(this.#ledger, { ...this.#secrets, signingSeeds: [this.#secrets.signingSeeds[0] as Uint8Array, nextSeed] });
+    await writeKeyStore(this.paths.keyStore, secrets, this.#passphrase);
+    this.#secrets = secrets;
+    this.#orgKey = orgKey;
+    return { tx, outcome, signingKey: next.publicKey };
+  }
+
+  async close(): Promise<void> {
+    await this.#producer.stop();
+    for (const id of [...this.#waiters.keys()]) this.#settle(id, (w) => w.reject(new IngotError('NODE_STOPPING', 'the node is shutting down')));
+    await this.#ledger.close();
+  }
+
+  #onCommitted(block: CommittedBlock): void {
+    block.txs.forEach((tx, index) => {
+      const receipt = block.receipts[index] as Receipt;
+      this.#settle(tx.idHex, (w) => w.resolve({ height: block.header.height, receipt }));
+    });
+    for (const listener of this.#blockListeners) listener(block);
+  }
+
+  #settle(idHex: string, action: (waiter: Waiter) => void): void {
+    const list = this.#waiters.get(idHex);
+    if (list === undefined) return;
+    this.#waiters.delete(idHex);
+    for (const waiter of list) action(waiter);
+  }
+
+  #removeWaiter(idHex: string, waiter: Waiter): void {
+    const list = this.#waiters.get(idHex)?.filter((w) => w !== waiter);
+    if (list === undefined || list.length === 0) this.#waiters.delete(idHex);
+    else this.#waiters.set(idHex, list);
+  }
+
+  /** A failed block commit is a broken invariant or a failing disk: stop taking work rather than diverge. */
+  #fail(error: unknown): void {
+    this.#failure = error;
+    console.error('block production failed; the node stops accepting transactions:', error);
+  }
+
+  #assertRunning(): void {
+    if (this.#failure !== undefined) throw new IngotError('NODE_FAILED', `the node stopped producing blocks: ${String(this.#failure)}`);
+  }
+}
+
+function soleMajority(validators: readonly Validator[], key: Uint8Array): boolean {
+  const total = validators.reduce((sum, v) => sum + v.power, 0);
+  const own = validators.filter((v) => Buffer.from(v.key).equals(key)).reduce((sum, v) => sum + v.power, 0);
+  return own * 3 > total * 2;
+}
+
+/** Picks the stored seed that is the organisation's current key on the ledger, and forgets any other. */
+async function selectOrgKey(ledger: Ledger, secrets: OrgSecrets): Promise<{ orgId: string; orgKey: SigningKey; secrets: OrgSecrets }> {
+  for (const seed of secrets.signingSeeds) {
+    const key = signingKeyFromSeed(seed);
+    const orgId = await orgIdOfSigner(ledger, key.publicKey);
+    if (orgId !== undefined) {
+      const current = secrets.signingSeeds.length === 1 ? secrets : { ...secrets, signingSeeds: [seed] };
+      return { orgId, orgKey: key, secrets: current };
+    }
+  }
+  throw new IngotError('ORG_KEY_NOT_MEMBER', 'no key in the key store is the current signing key of an organisation on this ledger');
+}
+
+/** Writes block 0 of a new consortium into an empty ledger directory. */
+export async function writeGenesis(ledgerPath: string, genesis: Genesis): Promise<Uint8Array> {
+  const ledger = await Ledger.open(await openLedgerDatabase(ledgerPath));
+  try {
+    const { genesisBytes, block } = genesisBlock(genesis);
+    await ledger.commitGenesis(genesisBytes, block);
+    return ledger.chainId;
+  } finally {
+    await ledger.close();
+  }
+}

@@ -1,0 +1,106 @@
+import type { HistoryPage, MethodName, ParsedParams, Results } from '../api/methods.ts';
+import { IngotError } from '../codec/errors.ts';
+import { fromHex, toHex } from '../crypto/hex.ts';
+import type { HistoryEntry } from '../ledger/ledger.ts';
+import { parseTransaction, type Transaction } from '../ledger/transaction.ts';
+import type { IngotNode } from './node.ts';
+import { commitJson, headerJson, historyEntryJson, orgJson, receiptJson, txJson } from './to-json.ts';
+
+/** Per-connection state a method may need: only WebSocket connections can hold subscriptions. */
+export interface RpcSession {
+  subscribeBlocks(): string;
+  unsubscribeBlocks(subscription: string): boolean;
+}
+
+type Handler<M extends MethodName> = (node: IngotNode, params: ParsedParams<M>, session: RpcSession | undefined) => Promise<Results[M]>;
+type Handlers = { [M in MethodName]: Handler<M> };
+
+function page(entries: HistoryEntry[], limit: number): HistoryPage {
+  const last = entries.at(-1);
+  return {
+    entries: entries.map(historyEntryJson),
+    ...(entries.length === limit && last !== undefined ? { next: { height: last.height, index: last.index } } : {}),
+  };
+}
+
+async function submitted(node: IngotNode, tx: Transaction, wait: boolean): Promise<Results['tx.submit']> {
+  if (!wait) return { hash: tx.idHex };
+  const { height, receipt } = await node.waitForCommit(tx);
+  return { hash: tx.idHex, height, receipt: receiptJson(receipt) };
+}
+
+function needSession(session: RpcSession | undefined): RpcSession {
+  if (session === undefined) throw new IngotError('SUBSCRIPTION_NEEDS_WEBSOCKET', 'subscriptions are only available over the WebSocket endpoint');
+  return session;
+}
+
+export const handlers: Handlers = {
+  async 'node.status'(node) {
+    const head = node.ledger.head;
+    const org = await node.org(node.orgId);
+    return {
+      consortiumId: toHex(node.ledger.chainId),
+      consortiumName: node.genesis.name,
+      organisation: { id: node.orgId, name: org?.name ?? '' },
+      peerId: node.nodeKey.peerId,
+      height: head.height,
+      lastBlockTime: head.time,
+      lastBlockHash: toHex(head.hash),
+      txCount: head.txCount,
+      validators: (await node.validators()).map((v) => ({ key: toHex(v.key), org: v.org, power: v.power })),
+      peers: [],
+      mempool: node.mempoolSize,
+    };
+  },
+  async 'tx.submit'(node, { contract, method, payload, waitForCommit }) {
+    const tx = await node.submit(contract, method, payload);
+    return submitted(node, tx, waitForCommit);
+  },
+  async 'tx.submitSigned'(node, { tx: hex, waitForCommit }) {
+    const tx = await node.submitSigned(fromHex(hex, hex.length / 2, 'tx'));
+    return submitted(node, tx, waitForCommit);
+  },
+  async 'tx.get'(node, { hash }) {
+    const found = await node.transaction(fromHex(hash, 32, 'hash'));
+    if (found === undefined) throw new IngotError('TX_NOT_FOUND', `no committed transaction ${hash}`);
+    const header = await node.ledger.header(found.height);
+    if (header === undefined) throw new IngotError('BLOCK_NOT_FOUND', `block ${found.height} is missing`);
+    return {
+      height: found.height,
+      index: found.index,
+      tx: txJson(found.tx),
+      receipt: receiptJson(found.receipt),
+      proof: { index: found.proof.index, count: found.proof.count, path: found.proof.path.map(toHex) },
+      header: headerJson(header),
+    };
+  },
+  async 'tx.bySigner'(node, { signer, after, limit }) {
+    return page(await node.ledger.historyOfSigner(fromHex(signer, 32, 'signer'), after, limit), limit);
+  },
+  async 'block.get'(node, { height }) {
+    const header = await node.ledger.header(height);
+    if (header === undefined) throw new IngotError('BLOCK_NOT_FOUND', `no block at height ${height}; the head is ${node.ledger.head.height}`);
+    const [txs, commit] = await Promise.all([node.ledger.blockTransactions(height), node.ledger.commitOf(height)]);
+    const ids = txs.map((bytes) => parseTransaction(bytes).idHex);
+    return { header: headerJson(header), txs: ids, commit: commit === undefined ? null : commitJson(commit) };
+  },
+  async 'blocks.subscribe'(_node, _params, session) {
+    return { subscription: needSession(session).subscribeBlocks() };
+  },
+  async 'blocks.unsubscribe'(_node, { subscription }, session) {
+    return { unsubscribed: needSession(session).unsubscribeBlocks(subscription) };
+  },
+  async 'org.get'(node, { id }) {
+    const org = await node.org(id);
+    if (org === undefined) throw new IngotError('ORG_NOT_FOUND', `no organisation ${id}`);
+    return orgJson(org);
+  },
+  async 'identity.rotateKey'(node) {
+    const { tx, outcome, signingKey } = await node.rotateOrgKey();
+    if (!outcome.receipt.ok) throw new IngotError(outcome.receipt.code, outcome.receipt.message);
+    return { hash: tx.idHex, height: outcome.height, signingKey: toHex(signingKey) };
+  },
+  async 'state.history'(node, { subject, after, limit }) {
+    return page(await node.ledger.historyOfSubject(subject, after, limit), limit);
+  },
+};

@@ -1,0 +1,112 @@
+import { MemoryLevel } from 'memory-level';
+import { bytesEqual } from '../codec/cbor.ts';
+import { IngotError } from '../codec/errors.ts';
+import { decodeGenesis, encodeReceipt } from '../codec/messages.ts';
+import { merkleRoot } from '../crypto/merkle.ts';
+import { toHex } from '../crypto/hex.ts';
+import { executeBlock } from '../contracts/execute.ts';
+import { genesisBlock } from '../contracts/genesis.ts';
+import { readValidators } from '../contracts/membership-state.ts';
+import { blockHash, commitProblem } from '../ledger/block.ts';
+import type { LedgerDatabase } from '../ledger/database.ts';
+import { Ledger } from '../ledger/ledger.ts';
+import { nextStateRoot } from '../ledger/state.ts';
+import { parseTransaction, type Transaction } from '../ledger/transaction.ts';
+
+export type VerifyResult =
+  | { readonly ok: true; readonly height: number; readonly txCount: number }
+  | { readonly ok: false; readonly height: number; readonly problem: string };
+
+class Inconsistency extends Error {
+  readonly height: number;
+  constructor(height: number, message: string) {
+    super(message);
+    this.height = height;
+  }
+}
+
+function check(condition: boolean, height: number, problem: string): asserts condition {
+  if (!condition) throw new Inconsistency(height, problem);
+}
+
+/**
+ * Re-derives the whole chain from genesis: every link, Merkle root, signature, commit certificate,
+ * receipt and state root is recomputed on a scratch copy and compared with what is stored. Reports
+ * the first inconsistency and its height.
+ */
+export async function verifyLedger(stored: Ledger, onProgress: (height: number, head: number) => void = () => {}): Promise<VerifyResult> {
+  const replica = await Ledger.open(new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as LedgerDatabase);
+  let txCount = 0;
+  try {
+    const head = stored.head;
+    let genesis;
+    try {
+      genesis = decodeGenesis(stored.genesisBytes);
+    } catch (error) {
+      throw new Inconsistency(0, `genesis document: ${(error as Error).message}`);
+    }
+    const { genesisBytes, block } = genesisBlock(genesis);
+    const header0 = await stored.header(0);
+    check(header0 !== undefined, 0, 'block 0 is missing');
+    check(bytesEqual(blockHash(header0), blockHash(block.header)), 0, 'block 0 does not match the genesis document');
+    await replica.commitGenesis(genesisBytes, block);
+
+    for (let height = 1; height <= head.height; height++) {
+      const header = await stored.header(height);
+      check(header !== undefined, height, 'block is missing');
+      const previous = replica.head;
+      check(header.height === height, height, `header says height ${header.height}`);
+      check(bytesEqual(header.chain, replica.chainId), height, 'header is for another consortium');
+      check(bytesEqual(header.prev, previous.hash), height, 'previous-block hash does not match block ' + (height - 1));
+      check(header.time > previous.time, height, 'timestamp is not after the previous block');
+
+      const rawTxs = await stored.blockTransactions(height);
+      check(bytesEqual(header.txRoot, merkleRoot(rawTxs)), height, 'transaction Merkle root does not match the transactions');
+      const txs: Transaction[] = [];
+      for (const [index, bytes] of rawTxs.entries()) {
+        try {
+          txs.push(parseTransaction(bytes));
+        } catch (error) {
+          throw new Inconsistency(height, `transaction ${index}: ${(error as Error).message}`);
+        }
+      }
+      for (const tx of txs) {
+        const location = await stored.transactionById(tx.id);
+        check(location?.height === height, height, `transaction index does not point at ${tx.idHex}`);
+      }
+
+      const commit = await stored.commitOf(height);
+      check(commit !== undefined, height, 'commit certificate is missing');
+      const problem = commitProblem(commit, header, await readValidators(replica));
+      check(problem === undefined, height, `commit certificate: ${problem}`);
+
+      let execution;
+      try {
+        execution = await executeBlock(replica, { chain: header.chain, height, time: header.time }, txs, { verifySignatures: true });
+      } catch (error) {
+        if (error instanceof IngotError) throw new Inconsistency(height, error.message);
+        throw error;
+      }
+      const storedReceipts = await stored.receipts(height);
+      check(storedReceipts.length === txs.length, height, 'receipts are missing');
+      execution.receipts.forEach((receipt, index) => {
+        const storedReceipt = storedReceipts[index];
+        check(storedReceipt !== undefined && bytesEqual(encodeReceipt(receipt), encodeReceipt(storedReceipt)), height, `receipt ${index} differs from re-execution`);
+      });
+      check(bytesEqual(header.resultsRoot, merkleRoot(execution.receipts.map(encodeReceipt))), height, 'receipts Merkle root does not match re-execution');
+      check(bytesEqual(header.stateRoot, nextStateRoot(previous.stateRoot, execution.writes)), height, 'state root does not match re-execution');
+
+      await replica.commit({ header, txs, receipts: execution.receipts, commit, writes: execution.writes });
+      txCount += txs.length;
+      onProgress(height, head.height);
+    }
+    check(bytesEqual(replica.head.hash, head.hash), head.height, `stored head ${toHex(head.hash)} is not the last block`);
+    check(replica.head.txCount === head.txCount, head.height, 'stored transaction count is wrong');
+    return { ok: true, height: head.height, txCount };
+  } catch (error) {
+    if (error instanceof Inconsistency) return { ok: false, height: error.height, problem: error.message };
+    throw error;
+  } finally {
+    await replica.close();
+  }
+}
