@@ -1,0 +1,44 @@
+import { dataPaths } from '../../node-core/src/node/data-dir.ts';
+import { IngotNode } from '../../node-core/src/node/node.ts';
+import { startRpcServer } from '../../node-core/src/node/rpc-server.ts';
+import { percentile, round } from './support.ts';
+import { SUBJECTS } from './scale.ts';
+
+/** Child process of the scale benchmark: start-up time, `state.history` latency over HTTP, RSS. */
+const [dataDir, queryArg] = process.argv.slice(2);
+if (dataDir === undefined) throw new Error('usage: scale-node.ts DATA_DIR QUERIES');
+const queries = Number(queryArg ?? 200);
+const passphrase = process.env.INGOT_PASSPHRASE ?? '';
+
+const startedAt = performance.now();
+const node = await IngotNode.start({ dataDir, passphrase, config: { api: { host: '127.0.0.1', port: 0 } } });
+const server = await startRpcServer(node, { port: 0, apiFile: dataPaths(dataDir).api });
+const startupMs = performance.now() - startedAt;
+const rssAfterStart = process.memoryUsage().rss;
+
+const url = `http://127.0.0.1:${server.port}/rpc`;
+const latencies: number[] = [];
+let entries = 0;
+for (let i = 0; i < queries; i++) {
+  const subject = `machine-${String((i * 7919) % SUBJECTS).padStart(4, '0')}`;
+  const begin = performance.now();
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: i, method: 'state.history', params: { subject, limit: 1000 } }),
+  });
+  const reply = (await response.json()) as { result: { entries: unknown[] } };
+  latencies.push(performance.now() - begin);
+  entries = reply.result.entries.length;
+}
+latencies.sort((a, b) => a - b);
+const result = {
+  transactionsInLedger: node.ledger.head.txCount,
+  startupMs: round(startupMs, 0),
+  historyQuery: { entriesPerQuery: entries, queries, p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)) },
+  rssAfterStartMB: round(rssAfterStart / 2 ** 20, 0),
+  rssAfterQueriesMB: round(process.memoryUsage().rss / 2 ** 20, 0),
+};
+await server.close();
+await node.close();
+process.stdout.write(JSON.stringify(result));

@@ -1,0 +1,88 @@
+import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { join } from 'node:path';
+import { systemClock } from '../../node-core/src/node/clock.ts';
+import { initConsortium } from '../../node-core/src/node/init.ts';
+import { IngotNode } from '../../node-core/src/node/node.ts';
+import { IngotError } from '../../node-core/src/codec/errors.ts';
+import { BENCH_PASSPHRASE, log, orgKeyOf, percentile, profileUpdates, round } from './support.ts';
+
+/** This machine's Ed25519 verify rate with a cached key object: the ceiling for one core. */
+export function ed25519VerifyBaseline(durationMs = 1500): number {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const publicKey = createPublicKey(privateKey);
+  const message = Buffer.alloc(32, 7);
+  const signature = sign(null, message, privateKey);
+  let count = 0;
+  const start = performance.now();
+  while (performance.now() - start < durationMs) {
+    for (let i = 0; i < 100; i++) verify(null, message, publicKey, signature);
+    count += 100;
+  }
+  return count / ((performance.now() - start) / 1000);
+}
+
+/**
+ * Signed transactions submitted, validated, executed and durably committed per second by one node,
+ * with pre-signed transactions offered as fast as the mempool takes them.
+ */
+export async function throughput(dir: string, txCount: number, blockIntervalMs: number) {
+  const dataDir = join(dir, `throughput-${blockIntervalMs}`);
+  await initConsortium({ dataDir, orgName: 'Bench Works', passphrase: BENCH_PASSPHRASE, clock: systemClock, config: { api: { host: '127.0.0.1', port: 0 }, blockIntervalMs } });
+  const node = await IngotNode.start({ dataDir, passphrase: BENCH_PASSPHRASE });
+  const key = await orgKeyOf(dataDir);
+  log(`signing ${txCount} transactions`);
+  const txs = profileUpdates(key, node.ledger.chainId, txCount, 1000, 'tp');
+
+  const submittedAt = new Map<string, number>();
+  const latencies: number[] = [];
+  let committed = 0;
+  let blocks = 0;
+  let lastCommit = 0;
+  let peakRss = process.memoryUsage().rss;
+  const allCommitted = Promise.withResolvers<void>();
+  node.onBlock((block) => {
+    const now = performance.now();
+    blocks++;
+    for (const tx of block.txs) {
+      const at = submittedAt.get(tx.idHex);
+      if (at !== undefined) latencies.push(now - at);
+    }
+    committed += block.txs.length;
+    lastCommit = now;
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    if (committed >= txCount) allCommitted.resolve();
+  });
+
+  log(`submitting ${txCount} transactions (block interval ${blockIntervalMs} ms)`);
+  const start = performance.now();
+  let rejectedFull = 0;
+  for (const tx of txs) {
+    for (;;) {
+      try {
+        submittedAt.set(tx.idHex, performance.now());
+        await node.submitSigned(tx.bytes);
+        break;
+      } catch (error) {
+        if (!(error instanceof IngotError) || error.code !== 'MEMPOOL_FULL') throw error;
+        rejectedFull++;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    }
+  }
+  const submitEnd = performance.now();
+  await allCommitted.promise;
+  await node.close();
+  latencies.sort((a, b) => a - b);
+  const seconds = (lastCommit - start) / 1000;
+  return {
+    transactions: txCount,
+    blockIntervalMs,
+    blocks,
+    seconds: round(seconds),
+    txPerSecond: round(txCount / seconds, 0),
+    admissionTxPerSecond: round(txCount / ((submitEnd - start) / 1000), 0),
+    commitLatencyMs: { p50: round(percentile(latencies, 50), 1), p99: round(percentile(latencies, 99), 1) },
+    mempoolFullRetries: rejectedFull,
+    peakRssMB: round(peakRss / 2 ** 20, 0),
+  };
+}
