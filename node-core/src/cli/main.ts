@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { IngotError } from '../codec/errors.ts';
 import { systemClock } from '../node/clock.ts';
-import { dataPaths } from '../node/data-dir.ts';
+import { dataPaths, readConfig } from '../node/data-dir.ts';
 import { openLedgerDatabase } from '../node/database.ts';
 import { initConsortium } from '../node/init.ts';
 import { IngotNode } from '../node/node.ts';
@@ -148,6 +148,8 @@ async function status(args: string[]): Promise<void> {
 async function verify(args: string[]): Promise<void> {
   const { values } = parse(args, { data: { type: 'string' } });
   const paths = dataPaths(required(values, 'data'));
+  // Opening the database would create one: a mistyped --data must not leave an empty ledger behind.
+  await readConfig(paths);
   const ledger = await Ledger.open(await openLedgerDatabase(paths.ledger));
   try {
     if (ledger.isEmpty) throw new IngotError('LEDGER_EMPTY', `${paths.ledger} holds no chain`);

@@ -25,6 +25,14 @@ function rejectFloat(value: number): null {
   return null;
 }
 
+/** A lone surrogate would be written as U+FFFD, so the bytes would not decode to the value encoded. */
+function rejectIllFormedString(value: string): null {
+  if (!value.isWellFormed()) {
+    throw new IngotError('ENCODE_UNSUPPORTED', 'strings must be well-formed Unicode (no lone surrogates)');
+  }
+  return null;
+}
+
 function rejectType(kind: string): () => never {
   return () => {
     throw new IngotError('ENCODE_UNSUPPORTED', `values of type ${kind} cannot be encoded`);
@@ -34,6 +42,7 @@ function rejectType(kind: string): () => never {
 const encodeOptions: EncodeOptions = {
   typeEncoders: {
     number: rejectFloat,
+    string: rejectIllFormedString,
     undefined: rejectType('undefined'),
     bigint: rejectType('bigint'),
     Map: rejectType('Map'),

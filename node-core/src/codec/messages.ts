@@ -148,7 +148,13 @@ export function decodeWith<T>(schema: z.ZodType<T>, bytes: Uint8Array, what: str
     const detail = error instanceof IngotError ? error.message : String(error);
     throw new IngotError(code, `${what}: ${detail}`);
   }
-  const parsed = schema.safeParse(value);
+  let parsed: ReturnType<typeof schema.safeParse>;
+  try {
+    parsed = schema.safeParse(value);
+  } catch (error) {
+    // Deeply nested values can overflow the stack inside the schema check.
+    throw new IngotError(code, `${what}: ${error instanceof Error ? error.message : String(error)}`);
+  }
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.join('.') ?? '';

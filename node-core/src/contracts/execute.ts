@@ -10,7 +10,7 @@ import { findMethod } from './registry.ts';
 
 /** The ledger as execution sees it: state plus the set of transactions already on the chain. */
 export interface ChainView extends StateReader {
-  hasTransaction(id: Uint8Array): Promise<boolean>;
+  hasTransactions(ids: readonly Uint8Array[]): Promise<boolean[]>;
 }
 
 export function checkChain(tx: Transaction, chain: Uint8Array): void {
@@ -29,10 +29,6 @@ export function checkExpiry(tx: Transaction, height: number): void {
 
 export function checkSignature(tx: Transaction): void {
   if (!transactionSignatureValid(tx)) throw new IngotError('TX_BAD_SIGNATURE', 'signature does not match the signer key and body');
-}
-
-export async function checkNotCommitted(chain: ChainView, tx: Transaction): Promise<void> {
-  if (await chain.hasTransaction(tx.id)) throw new IngotError('TX_ALREADY_COMMITTED', 'this transaction is already on the ledger');
 }
 
 interface Resolved {
@@ -84,23 +80,33 @@ export interface ExecuteOptions {
  * refusal only gives that transaction an error receipt.
  */
 export async function executeBlock(chain: ChainView, block: BlockContext, txs: readonly Transaction[], options: ExecuteOptions): Promise<BlockExecution> {
-  const blockState = new StateOverlay(chain);
-  const receipts: Receipt[] = [];
+  const invalid = (index: number, error: unknown): IngotError => {
+    const reason = error instanceof IngotError ? `${error.code}: ${error.message}` : String(error);
+    return new IngotError('BLOCK_INVALID', `block ${block.height}, transaction ${index} (${(txs[index] as Transaction).idHex}): ${reason}`);
+  };
   const seen = new Set<string>();
   for (const [index, tx] of txs.entries()) {
     try {
       checkChain(tx, block.chain);
       if (options.verifySignatures) checkSignature(tx);
       if (seen.has(tx.idHex)) throw new IngotError('TX_ALREADY_COMMITTED', 'transaction appears twice in the block');
-      await checkNotCommitted(chain, tx);
+      seen.add(tx.idHex);
+    } catch (error) {
+      throw invalid(index, error);
+    }
+  }
+  const committed = await chain.hasTransactions(txs.map((tx) => tx.id));
+  for (const [index, tx] of txs.entries()) {
+    try {
+      if (committed[index] === true) throw new IngotError('TX_ALREADY_COMMITTED', 'this transaction is already on the ledger');
       checkExpiry(tx, block.height);
     } catch (error) {
-      const reason = error instanceof IngotError ? `${error.code}: ${error.message}` : String(error);
-      throw new IngotError('BLOCK_INVALID', `block ${block.height}, transaction ${index} (${tx.idHex}): ${reason}`);
+      throw invalid(index, error);
     }
-    seen.add(tx.idHex);
-    receipts.push(await executeTransaction(blockState, block, tx));
   }
+  const blockState = new StateOverlay(chain);
+  const receipts: Receipt[] = [];
+  for (const tx of txs) receipts.push(await executeTransaction(blockState, block, tx));
   return { receipts, writes: blockState.writes };
 }
 

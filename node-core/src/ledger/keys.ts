@@ -58,6 +58,7 @@ export const txRangeOfBlock = (height: number) => ({ gte: withPrefix(TX, u64(hei
 export const receiptKey = (height: number, index: number) => withPrefix(RECEIPT, position(height, index));
 export const txByIdKey = (id: Uint8Array) => withPrefix(TX_BY_ID, id);
 export const stateKey = (key: string) => withPrefix(STATE, encoder.encode(key));
+export const stateRange = () => ({ gt: withPrefix(STATE), lt: withPrefix(STATE + 1) });
 
 /** Index keys end in the 12-byte position, so a range scan comes back in chain order. */
 export const bySignerKey = (signer: Uint8Array, height: number, index: number) =>

@@ -1,7 +1,7 @@
 import { bytesEqual, decode, encode } from '../codec/cbor.ts';
 import { assert, IngotError } from '../codec/errors.ts';
 import {
-  decodeBlockHeader, decodeCommit, encodeBlockHeader, encodeCommit, encodeReceipt,
+  decodeBlockHeader, decodeCommit, decodeWith, encodeBlockHeader, encodeCommit, encodeReceipt,
   receiptSchema, type BlockHeader, type Commit, type Receipt,
 } from '../codec/messages.ts';
 import { domainTag, sha256 } from '../crypto/hash.ts';
@@ -48,6 +48,10 @@ export interface StoredTransaction {
 }
 
 const GENESIS_TAG = domainTag('genesis');
+const decoder = new TextDecoder();
+
+const decodeReceipt = (bytes: Uint8Array): Receipt => decodeWith(receiptSchema, bytes, 'receipt');
+const STATE_CACHE_ENTRIES_MAX = 100_000;
 
 export function chainIdOf(genesisBytes: Uint8Array): Uint8Array {
   return sha256(GENESIS_TAG, genesisBytes);
@@ -66,12 +70,19 @@ export class Ledger implements StateReader {
   readonly #db: LedgerDatabase;
   #head: Head | undefined;
   #genesis: Uint8Array | undefined;
+  #chainId: Uint8Array | undefined;
   #committing = false;
+  /**
+   * State values recently read or written, `null` for known-absent keys. The ledger is the only
+   * writer of its database and updates this in the same step as the batch, so it is never stale.
+   */
+  readonly #stateCache = new Map<string, Uint8Array | null>();
 
   private constructor(db: LedgerDatabase, head: Head | undefined, genesis: Uint8Array | undefined) {
     this.#db = db;
     this.#head = head;
     this.#genesis = genesis;
+    this.#chainId = genesis === undefined ? undefined : chainIdOf(genesis);
   }
 
   static async open(db: LedgerDatabase): Promise<Ledger> {
@@ -95,15 +106,31 @@ export class Ledger implements StateReader {
   }
 
   get chainId(): Uint8Array {
-    return chainIdOf(this.genesisBytes);
+    this.#chainId ??= chainIdOf(this.genesisBytes);
+    return this.#chainId;
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    return this.#db.get(keys.stateKey(key));
+    const cached = this.#stateCache.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    const value = await this.#db.get(keys.stateKey(key));
+    this.#remember(key, value ?? null);
+    return value;
   }
 
-  async hasTransaction(id: Uint8Array): Promise<boolean> {
-    return this.#db.has(keys.txByIdKey(id));
+  #remember(key: string, value: Uint8Array | null): void {
+    this.#stateCache.delete(key);
+    this.#stateCache.set(key, value);
+    if (this.#stateCache.size > STATE_CACHE_ENTRIES_MAX) {
+      const oldest = this.#stateCache.keys().next().value;
+      if (oldest !== undefined) this.#stateCache.delete(oldest);
+    }
+  }
+
+  /** One database call for many ids: admission checks a whole batch for replays at once. */
+  async hasTransactions(ids: readonly Uint8Array[]): Promise<boolean[]> {
+    if (ids.length === 0) return [];
+    return this.#db.hasMany(ids.map(keys.txByIdKey));
   }
 
   /** Writes the genesis document and block 0 (whose state the genesis document defines). */
@@ -152,6 +179,7 @@ export class Ledger implements StateReader {
       // One batch, synced: a block is on disk whole or not at all, and "committed" means it survives power loss.
       await this.#db.batch(ops, { sync: true } as object);
       this.#head = head;
+      for (const [key, value] of writes) this.#remember(key, value);
     } finally {
       this.#committing = false;
     }
@@ -174,7 +202,7 @@ export class Ledger implements StateReader {
 
   async receipts(height: number): Promise<Receipt[]> {
     const values = await this.#db.values({ gte: keys.receiptKey(height, 0), lt: keys.receiptKey(height + 1, 0) }).all();
-    return values.map((bytes) => receiptSchema.parse(decode(bytes)));
+    return values.map(decodeReceipt);
   }
 
   async commitOf(height: number): Promise<Commit | undefined> {
@@ -188,7 +216,7 @@ export class Ledger implements StateReader {
     const { height, index } = keys.readPosition(location);
     const [bytes, receipt] = await this.#db.getMany([keys.txKey(height, index), keys.receiptKey(height, index)]);
     assert(bytes !== undefined && receipt !== undefined, `index points at a missing transaction ${height}/${index}`);
-    return { height, index, bytes, receipt: receiptSchema.parse(decode(receipt)) };
+    return { height, index, bytes, receipt: decodeReceipt(receipt) };
   }
 
   historyOfSubject(subject: string, after: { height: number; index: number } | undefined, limit: number): Promise<HistoryEntry[]> {
@@ -210,6 +238,11 @@ export class Ledger implements StateReader {
       const entry = decode(value) as { hash: Uint8Array; contract: string; method: string; ok: boolean; code: string };
       return { ...entry, height, index };
     });
+  }
+
+  /** The whole world state in key order, for a full comparison such as verify-ledger's. */
+  async *stateEntries(): AsyncGenerator<[string, Uint8Array]> {
+    for await (const [key, value] of this.#db.iterator(keys.stateRange())) yield [decoder.decode(key.subarray(1)), value];
   }
 
   async close(): Promise<void> {

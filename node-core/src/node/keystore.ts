@@ -50,7 +50,9 @@ function deriveKey(passphrase: string, salt: Uint8Array, kdf: KdfParams): Promis
 
 /** The header is authenticated with the ciphertext, so a tampered KDF setting fails like a wrong passphrase. */
 function associatedData(file: Omit<KeyStoreFile, 'ciphertext' | 'cipher'> & { cipher: { name: string; iv: string } }): Buffer {
-  return Buffer.from(JSON.stringify({ version: file.version, kdf: file.kdf, cipher: { name: file.cipher.name, iv: file.cipher.iv } }));
+  // Fields are listed one by one: the key order of `file.kdf` depends on who built the object.
+  const { name, N, r, p, salt } = file.kdf;
+  return Buffer.from(JSON.stringify({ version: file.version, kdf: { name, N, r, p, salt }, cipher: { name: file.cipher.name, iv: file.cipher.iv } }));
 }
 
 export function generateOrgSecrets(): OrgSecrets {
@@ -62,7 +64,7 @@ export async function writeKeyStore(path: string, secrets: OrgSecrets, passphras
   const salt = randomBytes(16);
   const iv = randomBytes(12);
   const key = await deriveKey(passphrase, salt, kdf);
-  const header = { version: 1 as const, kdf: { name: 'scrypt' as const, ...kdf, salt: salt.toString('hex') }, cipher: { name: 'aes-256-gcm' as const, iv: iv.toString('hex') } };
+  const header = { version: 1 as const, kdf: { name: 'scrypt' as const, N: kdf.N, r: kdf.r, p: kdf.p, salt: salt.toString('hex') }, cipher: { name: 'aes-256-gcm' as const, iv: iv.toString('hex') } };
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(associatedData(header));
   const plaintext = encode({ signingSeeds: [...secrets.signingSeeds], encryptionKey: secrets.encryptionKey });
@@ -85,8 +87,15 @@ export async function readKeyStore(path: string, passphrase: string): Promise<Or
   } catch {
     throw new IngotError('KEYSTORE_CORRUPT', `the key store at ${path} is not a valid Ingot key store`);
   }
-  const key = await deriveKey(passphrase, fromHex(file.kdf.salt, file.kdf.salt.length / 2, 'salt'), file.kdf);
-  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(file.cipher.iv, 'hex'));
+  let key: Buffer;
+  try {
+    key = await deriveKey(passphrase, fromHex(file.kdf.salt, file.kdf.salt.length / 2, 'salt'), file.kdf);
+  } catch {
+    // scrypt refuses some settings the schema lets through, such as an N that is not a power of two.
+    throw new IngotError('KEYSTORE_CORRUPT', `the key store at ${path} has unusable key derivation settings`);
+  }
+  // A fixed tag length: without it a file with a truncated tag (down to 4 bytes) would still open.
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(file.cipher.iv, 'hex'), { authTagLength: 16 });
   decipher.setAAD(associatedData(file));
   let plaintext: Buffer;
   try {

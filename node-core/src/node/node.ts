@@ -6,7 +6,6 @@ import { decodeGenesis, type Genesis, type Receipt } from '../codec/messages.ts'
 import { signingKeyFromSeed, type SigningKey } from '../crypto/ed25519.ts';
 import { merkleProof, type MerkleProof } from '../crypto/merkle.ts';
 import { rotateKeyProofMessage } from '../contracts/identity.ts';
-import { checkChain, checkExpiry, checkNotCommitted, checkSignature, resolveTransaction } from '../contracts/execute.ts';
 import { genesisBlock } from '../contracts/genesis.ts';
 import { orgIdOfSigner, readOrg, readValidators, type OrgRecord } from '../contracts/membership-state.ts';
 import type { Validator } from '../ledger/block.ts';
@@ -18,6 +17,8 @@ import { dataPaths, readConfig, readNodeKey, type DataPaths, type NodeConfig, ty
 import { openLedgerDatabase } from './database.ts';
 import { readKeyStore, writeKeyStore, type OrgSecrets } from './keystore.ts';
 import { Mempool } from './mempool.ts';
+import { Admission } from './admission.ts';
+import { WorkerVerifier, type SignatureVerifier } from './signature-verifier.ts';
 
 /** Blocks a transaction the node signs itself may wait before it expires. */
 export const SUBMIT_TTL_BLOCKS = 100;
@@ -48,6 +49,8 @@ export interface NodeOptions {
   readonly clock?: Clock;
   /** Overrides of config.json for this run (the CLI's --api, tests' port 0). */
   readonly config?: Partial<NodeConfig>;
+  /** Defaults to worker threads; tests may pass the inline verifier. */
+  readonly verifier?: SignatureVerifier;
 }
 
 /**
@@ -62,6 +65,8 @@ export class IngotNode {
   readonly #ledger: Ledger;
   readonly #mempool: Mempool;
   readonly #producer: BlockProducer;
+  readonly #verifier: SignatureVerifier;
+  readonly #admission: Admission;
   readonly #clock: Clock;
   readonly #passphrase: string;
   readonly #waiters = new Map<string, Waiter[]>();
@@ -70,10 +75,11 @@ export class IngotNode {
   #orgKey: SigningKey;
   #orgId: string;
   #failure: unknown;
+  #rotation: Promise<unknown> = Promise.resolve();
 
   private constructor(init: {
     paths: DataPaths; config: NodeConfig; nodeKey: NodeKey; ledger: Ledger; clock: Clock; passphrase: string;
-    secrets: OrgSecrets; orgKey: SigningKey; orgId: string;
+    secrets: OrgSecrets; orgKey: SigningKey; orgId: string; verifier: SignatureVerifier;
   }) {
     this.paths = init.paths;
     this.config = init.config;
@@ -96,6 +102,8 @@ export class IngotNode {
       onDropped: (tx, code) => this.#settle(tx.idHex, (w) => w.reject(new IngotError(code, 'the transaction expired before it was included in a block'))),
       onFailure: (error) => this.#fail(error),
     });
+    this.#verifier = init.verifier;
+    this.#admission = new Admission({ ledger: init.ledger, mempool: this.#mempool, verifier: init.verifier, onAdmitted: () => this.#producer.wake() });
   }
 
   static async start(options: NodeOptions): Promise<IngotNode> {
@@ -112,7 +120,8 @@ export class IngotNode {
       }
       const { orgId, orgKey, secrets: current } = await selectOrgKey(ledger, secrets);
       if (current !== secrets) await writeKeyStore(paths.keyStore, current, options.passphrase);
-      return new IngotNode({ paths, config, nodeKey, ledger, clock: options.clock ?? systemClock, passphrase: options.passphrase, secrets: current, orgKey, orgId });
+      const verifier = options.verifier ?? new WorkerVerifier();
+      return new IngotNode({ paths, config, nodeKey, ledger, clock: options.clock ?? systemClock, passphrase: options.passphrase, secrets: current, orgKey, orgId, verifier });
     } catch (error) {
       await ledger.close();
       throw error;
@@ -162,17 +171,10 @@ export class IngotNode {
     return tx;
   }
 
-  /** The validation pipeline after decoding: chain → signature → replay → expiry → contract rules → mempool. */
+  /** Runs the validation pipeline after decoding and puts the transaction in the mempool. */
   async admit(tx: Transaction): Promise<void> {
     this.#assertRunning();
-    checkChain(tx, this.#ledger.chainId);
-    checkSignature(tx);
-    if (this.#mempool.has(tx.idHex)) throw new IngotError('TX_DUPLICATE', 'this transaction is already waiting for a block');
-    await checkNotCommitted(this.#ledger, tx);
-    checkExpiry(tx, this.#ledger.head.height + 1);
-    await resolveTransaction(this.#ledger, tx);
-    this.#mempool.add(tx);
-    this.#producer.wake();
+    await this.#admission.admit(tx);
   }
 
   /** Resolves when the transaction is in a committed block; the caller must have admitted it. */
@@ -207,8 +209,18 @@ export class IngotNode {
     return readValidators(this.#ledger);
   }
 
-  /** Moves the organisation to a fresh signing key; the old one stops working with the block that commits this. */
-  async rotateOrgKey(): Promise<{ tx: Transaction; outcome: CommitOutcome; signingKey: Uint8Array }> {
+  /**
+   * Moves the organisation to a fresh signing key; the old one stops working with the block that commits this.
+   * Rotations run one at a time: each rewrites the key store from the current key, so two at once would
+   * overwrite each other's pending seed (and race on the key store's temporary file).
+   */
+  rotateOrgKey(): Promise<{ tx: Transaction; outcome: CommitOutcome; signingKey: Uint8Array }> {
+    const rotation = this.#rotation.then(() => this.#rotateOrgKey());
+    this.#rotation = rotation.catch(() => undefined);
+    return rotation;
+  }
+
+  async #rotateOrgKey(): Promise<{ tx: Transaction; outcome: CommitOutcome; signingKey: Uint8Array }> {
     const nextSeed = new Uint8Array(randomBytes(32));
     const next = signingKeyFromSeed(nextSeed);
     // Both keys are stored before the transaction leaves, so a crash at any point leaves a usable key store.
@@ -224,7 +236,9 @@ export class IngotNode {
   }
 
   async close(): Promise<void> {
+    await this.#admission.stop();
     await this.#producer.stop();
+    await this.#verifier.close();
     for (const id of [...this.#waiters.keys()]) this.#settle(id, (w) => w.reject(new IngotError('NODE_STOPPING', 'the node is shutting down')));
     await this.#ledger.close();
   }

@@ -75,10 +75,13 @@ export async function startRpcServer(node: IngotNode, options: { port: number; a
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
+      // After the 413 the rest of the body is read and dropped: destroying a socket that still has
+      // unread input resets the connection, and the client would lose the answer before reading it.
+      if (size > REQUEST_BYTES_MAX) return;
       size += chunk.length;
       if (size > REQUEST_BYTES_MAX) {
+        chunks.length = 0;
         sendJson(response, 413, errorBody(rpcErrorNumbers.INVALID_REQUEST, 'REQUEST_TOO_LARGE', `requests are limited to ${REQUEST_BYTES_MAX} bytes`));
-        request.destroy();
         return;
       }
       chunks.push(chunk);

@@ -29,6 +29,15 @@ function check(condition: boolean, height: number, problem: string): asserts con
   if (!condition) throw new Inconsistency(height, problem);
 }
 
+/** Reads stored data of one block: a record that cannot be read or decoded is that block's inconsistency. */
+async function read<T>(height: number, what: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    throw new Inconsistency(height, `${what}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 /**
  * Re-derives the whole chain from genesis: every link, Merkle root, signature, commit certificate,
  * receipt and state root is recomputed on a scratch copy and compared with what is stored. Reports
@@ -46,13 +55,13 @@ export async function verifyLedger(stored: Ledger, onProgress: (height: number, 
       throw new Inconsistency(0, `genesis document: ${(error as Error).message}`);
     }
     const { genesisBytes, block } = genesisBlock(genesis);
-    const header0 = await stored.header(0);
+    const header0 = await read(0, 'block 0', () => stored.header(0));
     check(header0 !== undefined, 0, 'block 0 is missing');
     check(bytesEqual(blockHash(header0), blockHash(block.header)), 0, 'block 0 does not match the genesis document');
     await replica.commitGenesis(genesisBytes, block);
 
     for (let height = 1; height <= head.height; height++) {
-      const header = await stored.header(height);
+      const header = await read(height, 'block header', () => stored.header(height));
       check(header !== undefined, height, 'block is missing');
       const previous = replica.head;
       check(header.height === height, height, `header says height ${header.height}`);
@@ -71,11 +80,11 @@ export async function verifyLedger(stored: Ledger, onProgress: (height: number, 
         }
       }
       for (const tx of txs) {
-        const location = await stored.transactionById(tx.id);
+        const location = await read(height, `transaction ${tx.idHex}`, () => stored.transactionById(tx.id));
         check(location?.height === height, height, `transaction index does not point at ${tx.idHex}`);
       }
 
-      const commit = await stored.commitOf(height);
+      const commit = await read(height, 'commit certificate', () => stored.commitOf(height));
       check(commit !== undefined, height, 'commit certificate is missing');
       const problem = commitProblem(commit, header, await readValidators(replica));
       check(problem === undefined, height, `commit certificate: ${problem}`);
@@ -87,7 +96,7 @@ export async function verifyLedger(stored: Ledger, onProgress: (height: number, 
         if (error instanceof IngotError) throw new Inconsistency(height, error.message);
         throw error;
       }
-      const storedReceipts = await stored.receipts(height);
+      const storedReceipts = await read(height, 'receipts', () => stored.receipts(height));
       check(storedReceipts.length === txs.length, height, 'receipts are missing');
       execution.receipts.forEach((receipt, index) => {
         const storedReceipt = storedReceipts[index];
@@ -102,6 +111,17 @@ export async function verifyLedger(stored: Ledger, onProgress: (height: number, 
     }
     check(bytesEqual(replica.head.hash, head.hash), head.height, `stored head ${toHex(head.hash)} is not the last block`);
     check(replica.head.txCount === head.txCount, head.height, 'stored transaction count is wrong');
+    // The node answers from its stored world state, which no header covers: it must be what re-execution gives.
+    const expected = new Map<string, Uint8Array>();
+    for await (const [key, value] of replica.stateEntries()) expected.set(key, value);
+    for await (const [key, value] of stored.stateEntries()) {
+      const want = expected.get(key);
+      check(want !== undefined, head.height, `state key ${JSON.stringify(key)} is not produced by re-executing the chain`);
+      check(bytesEqual(want, value), head.height, `state key ${JSON.stringify(key)} differs from re-execution`);
+      expected.delete(key);
+    }
+    const [missing] = expected.keys();
+    check(missing === undefined, head.height, `state key ${JSON.stringify(missing)} is missing`);
     return { ok: true, height: head.height, txCount };
   } catch (error) {
     if (error instanceof Inconsistency) return { ok: false, height: error.height, problem: error.message };
