@@ -5,10 +5,16 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 
 export const JSON_DEPTH_MAX = 16;
 
-function depthWithin(value: unknown, depth: number): boolean {
+/**
+ * Bounded nesting, and no `__proto__` key: decoding it back from CBOR would set an object's
+ * prototype instead of a property, so the value could never be read back as it was signed.
+ */
+function wellFormed(value: unknown, depth: number): boolean {
   if (depth > JSON_DEPTH_MAX) return false;
-  if (Array.isArray(value)) return value.every((item) => depthWithin(item, depth + 1));
-  if (value !== null && typeof value === 'object') return Object.values(value).every((item) => depthWithin(item, depth + 1));
+  if (Array.isArray(value)) return value.every((item) => wellFormed(item, depth + 1));
+  if (value !== null && typeof value === 'object') {
+    return !Object.hasOwn(value, '__proto__') && Object.values(value).every((item) => wellFormed(item, depth + 1));
+  }
   return true;
 }
 
@@ -24,5 +30,5 @@ const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
 );
 
 export const jsonObject = z
-  .custom<unknown>((value) => depthWithin(value, 0), { message: `nesting deeper than ${JSON_DEPTH_MAX} levels` })
+  .custom<unknown>((value) => wellFormed(value, 0), { message: `nesting deeper than ${JSON_DEPTH_MAX} levels, or a "__proto__" key` })
   .pipe(z.record(z.string(), jsonValue));
