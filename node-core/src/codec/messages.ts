@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { decode, encode, type CanonicalValue } from './cbor.ts';
 import { IngotError } from './errors.ts';
 import { limits } from './limits.ts';
+import { payloadShapeProblem } from './payload.ts';
 
 /**
  * Every structure that is hashed, signed or stored, with the schema its decoder enforces.
@@ -30,6 +31,15 @@ const canonicalValue: z.ZodType<CanonicalValue> = z.lazy(() =>
   ]),
 );
 
+/** A payload's shape is checked before its values, so that deep nesting never reaches the recursive schema. */
+const payloadSchema = z
+  .custom<unknown>()
+  .superRefine((value, context) => {
+    const problem = payloadShapeProblem(value);
+    if (problem !== undefined) context.addIssue({ code: 'custom', message: `payload ${problem}` });
+  })
+  .pipe(z.record(z.string(), canonicalValue));
+
 export const CONTRACT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 export const METHOD_NAME = /^[a-z][a-zA-Z0-9]{0,47}$/;
 
@@ -39,7 +49,7 @@ export const txBodySchema = z
     chain: bytes(32),
     contract: z.string().regex(CONTRACT_NAME),
     method: z.string().regex(METHOD_NAME),
-    payload: z.record(z.string(), canonicalValue),
+    payload: payloadSchema,
     signer: bytes(32),
     nonce: bytes(16),
     expires: uint,

@@ -77,6 +77,8 @@ export class Ledger implements StateReader {
    * writer of its database and updates this in the same step as the batch, so it is never stale.
    */
   readonly #stateCache = new Map<string, Uint8Array | null>();
+  /** Commits so far: a read that a commit overtook must not cache the value it read before that commit. */
+  #commits = 0;
 
   private constructor(db: LedgerDatabase, head: Head | undefined, genesis: Uint8Array | undefined) {
     this.#db = db;
@@ -113,8 +115,9 @@ export class Ledger implements StateReader {
   async get(key: string): Promise<Uint8Array | undefined> {
     const cached = this.#stateCache.get(key);
     if (cached !== undefined) return cached ?? undefined;
+    const commits = this.#commits;
     const value = await this.#db.get(keys.stateKey(key));
-    this.#remember(key, value ?? null);
+    if (commits === this.#commits) this.#remember(key, value ?? null);
     return value;
   }
 
@@ -179,6 +182,7 @@ export class Ledger implements StateReader {
       // One batch, synced: a block is on disk whole or not at all, and "committed" means it survives power loss.
       await this.#db.batch(ops, { sync: true } as object);
       this.#head = head;
+      this.#commits++;
       for (const [key, value] of writes) this.#remember(key, value);
     } finally {
       this.#committing = false;

@@ -1,4 +1,4 @@
-import { assert } from '../codec/errors.ts';
+import { assert, IngotError } from '../codec/errors.ts';
 import { limits } from '../codec/limits.ts';
 import type { BlockHeader, Receipt } from '../codec/messages.ts';
 import { encodeReceipt } from '../codec/messages.ts';
@@ -25,8 +25,8 @@ export interface BlockProducerOptions {
   readonly clock: Clock;
   readonly blockIntervalMs: number;
   readonly onCommitted: (block: CommittedBlock) => void;
-  /** Called with transactions dropped from the mempool without a block (expired while waiting). */
-  readonly onDropped: (tx: Transaction, code: string) => void;
+  /** Called with transactions dropped from the mempool without a block, and why. */
+  readonly onDropped: (tx: Transaction, reason: IngotError) => void;
   readonly onFailure: (error: unknown) => void;
 }
 
@@ -72,15 +72,21 @@ export class BlockProducer {
     const head = ledger.head;
     const height = head.height + 1;
     const candidates = mempool.peek(limits.blockTxsMax, limits.blockBytesMax);
+    // A copy of a transaction can be admitted while the original is being committed; it must not
+    // reach a block, which it would make invalid.
+    const committed = await ledger.hasTransactions(candidates.map((tx) => tx.id));
     const txs: Transaction[] = [];
-    for (const tx of candidates) {
-      if (tx.body.expires < height) {
-        mempool.remove(tx.idHex);
-        this.#options.onDropped(tx, 'TX_EXPIRED');
-      } else {
+    candidates.forEach((tx, index) => {
+      const reason = committed[index] === true
+        ? new IngotError('TX_ALREADY_COMMITTED', 'this transaction is already on the ledger')
+        : tx.body.expires < height ? new IngotError('TX_EXPIRED', 'the transaction expired before it was included in a block') : undefined;
+      if (reason === undefined) {
         txs.push(tx);
+      } else {
+        mempool.remove(tx.idHex);
+        this.#options.onDropped(tx, reason);
       }
-    }
+    });
     if (txs.length === 0) return;
     // Block time never goes backwards, even if the wall clock does.
     const time = Math.max(clock.now(), head.time + 1);

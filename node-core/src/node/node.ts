@@ -99,7 +99,7 @@ export class IngotNode {
       clock: init.clock,
       blockIntervalMs: init.config.blockIntervalMs,
       onCommitted: (block) => this.#onCommitted(block),
-      onDropped: (tx, code) => this.#settle(tx.idHex, (w) => w.reject(new IngotError(code, 'the transaction expired before it was included in a block'))),
+      onDropped: (tx, reason) => this.#settle(tx.idHex, (w) => w.reject(reason)),
       onFailure: (error) => this.#fail(error),
     });
     this.#verifier = init.verifier;

@@ -38,7 +38,8 @@ async function call(node: IngotNode, request: unknown, session: RpcSession | und
   const replyId = isNotification ? null : (id as Id);
   if (jsonrpc !== '2.0') return failure(replyId, rpcErrorNumbers.INVALID_REQUEST, 'INVALID_REQUEST', 'jsonrpc must be "2.0"');
   if (typeof method !== 'string') return failure(replyId, rpcErrorNumbers.INVALID_REQUEST, 'INVALID_REQUEST', 'method must be a string');
-  if (!isMethod(method)) return failure(replyId, rpcErrorNumbers.METHOD_NOT_FOUND, 'METHOD_NOT_FOUND', `there is no method ${JSON.stringify(method.slice(0, 64))}`);
+  // A notification gets no reply, not even an error (JSON-RPC 2.0 §4.1).
+  if (!isMethod(method)) return isNotification ? undefined : failure(replyId, rpcErrorNumbers.METHOD_NOT_FOUND, 'METHOD_NOT_FOUND', `there is no method ${JSON.stringify(method.slice(0, 64))}`);
   const response = await run(node, method, params ?? {}, replyId, session);
   return isNotification ? undefined : response;
 }

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { MemoryLevel } from 'memory-level';
+import { signingKeyFromSeed } from '../src/crypto/ed25519.ts';
+import { genesisBlock } from '../src/contracts/genesis.ts';
+import type { LedgerDatabase } from '../src/ledger/database.ts';
+import { Ledger } from '../src/ledger/ledger.ts';
+import { signTransaction, type Transaction } from '../src/ledger/transaction.ts';
+import { BlockProducer, type CommittedBlock } from '../src/node/block-producer.ts';
+import type { Clock } from '../src/node/clock.ts';
+import { Mempool } from '../src/node/mempool.ts';
+
+/** A clock that moves only when the test says so. */
+function manualClock(start: number) {
+  let now = start;
+  const due: { at: number; run: () => void }[] = [];
+  const clock: Clock = {
+    now: () => now,
+    setTimeout(run, delayMs) {
+      const entry = { at: now + delayMs, run };
+      due.push(entry);
+      return { cancel: () => void due.splice(due.indexOf(entry), 1) };
+    },
+  };
+  const advance = (ms: number) => {
+    now += ms;
+    for (const entry of due.filter((e) => e.at <= now)) {
+      due.splice(due.indexOf(entry), 1);
+      entry.run();
+    }
+  };
+  return { clock, advance, pending: () => due.length };
+}
+
+const orgKey = signingKeyFromSeed(new Uint8Array(32).fill(1));
+const validatorKey = signingKeyFromSeed(new Uint8Array(32).fill(2));
+
+async function setup() {
+  const ledger = await Ledger.open(new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as LedgerDatabase);
+  const { genesisBytes, block } = genesisBlock({
+    v: 1, name: 'Test', time: 1_000,
+    orgs: [{ name: 'A', registryId: '', roles: ['admin', 'validator', 'member'], signingKey: orgKey.publicKey, encryptionKey: new Uint8Array(32), nodes: [] }],
+    validators: [{ key: validatorKey.publicKey, org: 0, power: 1 }],
+  });
+  await ledger.commitGenesis(genesisBytes, block);
+  const mempool = new Mempool({ txsMax: 100, bytesMax: 1 << 20 });
+  const { clock, advance, pending } = manualClock(1_000);
+  const committed: CommittedBlock[] = [];
+  const dropped: [string, string][] = [];
+  let failure: unknown;
+  const producer = new BlockProducer({
+    ledger, mempool, validatorKey, clock, blockIntervalMs: 100,
+    onCommitted: (b) => committed.push(b),
+    onDropped: (tx, reason) => dropped.push([tx.idHex, reason.code]),
+    onFailure: (error) => (failure = error),
+  });
+  /** Moves the clock on, one block interval at a time, until the next block is committed. */
+  const produce = async () => {
+    const before = committed.length;
+    producer.wake();
+    for (let step = 0; step < 50 && committed.length === before && failure === undefined; step++) {
+      advance(100);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (failure !== undefined) throw failure;
+    assert.equal(committed.length, before + 1, 'a block was committed');
+  };
+  return { ledger, mempool, producer, committed, dropped, produce, advance, pending, chain: ledger.chainId };
+}
+
+function update(chain: Uint8Array, contact: string, expires = 50): Transaction {
+  return signTransaction({ v: 1, chain, contract: 'identity', method: 'updateProfile', payload: { contact }, signer: orgKey.publicKey, nonce: new Uint8Array(16).fill(contact.length), expires }, orgKey);
+}
+
+test('waits for the block interval, then commits what the mempool holds and empties it', async () => {
+  const { ledger, mempool, committed, produce, chain } = await setup();
+  mempool.add(update(chain, 'a'));
+  mempool.add(update(chain, 'bb'));
+  await produce();
+  assert.equal(ledger.head.height, 1);
+  assert.equal(committed[0]?.txs.length, 2);
+  assert.equal(committed[0]?.header.time, 1_100, 'the block time is the clock time at production, one interval after genesis');
+  assert.equal(mempool.size, 0);
+});
+
+test('does nothing while the mempool is empty', async () => {
+  const { producer, pending, ledger } = await setup();
+  producer.wake();
+  assert.equal(pending(), 1);
+  await producer.stop();
+  assert.equal(pending(), 0, 'stop cancels the scheduled block');
+  assert.equal(ledger.head.height, 0);
+});
+
+test('a copy of a committed transaction that reached the mempool is dropped, not put in a block', async () => {
+  const { ledger, mempool, committed, dropped, produce, chain } = await setup();
+  const first = update(chain, 'first');
+  mempool.add(first);
+  await produce();
+  // The race this guards against: a second submission of the same transaction passed admission
+  // while the first was being committed.
+  mempool.add(first);
+  const other = update(chain, 'other-one');
+  mempool.add(other);
+  await produce();
+  assert.equal(ledger.head.height, 2);
+  assert.deepEqual(committed[1]?.txs.map((tx) => tx.idHex), [other.idHex]);
+  assert.deepEqual(dropped, [[first.idHex, 'TX_ALREADY_COMMITTED']]);
+  assert.equal(mempool.size, 0);
+});
+
+test('an expired transaction is dropped with TX_EXPIRED', async () => {
+  const { mempool, committed, dropped, produce, chain } = await setup();
+  const stale = update(chain, 'stale', 0);
+  const fresh = update(chain, 'fresh!');
+  mempool.add(stale);
+  mempool.add(fresh);
+  await produce();
+  assert.deepEqual(committed[0]?.txs.map((tx) => tx.idHex), [fresh.idHex]);
+  assert.deepEqual(dropped, [[stale.idHex, 'TX_EXPIRED']]);
+});
