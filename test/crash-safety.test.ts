@@ -218,7 +218,7 @@ test('transactions reported committed survive repeated SIGKILLs, and the ledger 
     assert.ok(got !== undefined && got.receipt.ok, `history entry ${entry.hash} cannot be read back`);
     assert.deepEqual([got.height, got.index], [entry.height, entry.index]);
     // The identity contract stores profile fields without surrounding whitespace.
-    for (const [field, value] of Object.entries(got.tx.payload as Record<string, string>)) Object.assign(expected, { [field]: value.trim() });
+    for (const [field, value] of Object.entries(got.tx.payload)) Object.assign(expected, { [field]: String(value).trim() });
   }
   const org = await rpcResult<{ name: string; registryId: string; contact: string }>(node.api, 'org.get', { id: orgId });
   assert.deepEqual({ name: org.name, registryId: org.registryId, contact: org.contact }, expected);
