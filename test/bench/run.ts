@@ -19,7 +19,7 @@ try {
   const fast = await throughput(dir, txCount, 100);
   log(`building a ledger of ${scaleBlocks * 10_000} transactions`);
   const scaleDir = await buildScaleLedger(dir, scaleBlocks, 10_000);
-  const scale = await measureScaleNode(scaleDir, 200);
+  const scale = await measureScaleNode(scaleDir, 500);
   const result = {
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
     baseline: { ed25519VerifyPerSecond: round(verifyPerSecond, 0) },

@@ -14,8 +14,10 @@ const HASH = 0x6e; // 'n' block hash → height
 const TX = 0x78; // 'x' height, index → signed transaction
 const RECEIPT = 0x72; // 'r' height, index → receipt
 const TX_BY_ID = 0x74; // 't' tx id → height, index
-const BY_SIGNER = 0x61; // 'a' signer, height, index → history entry
-const BY_SUBJECT = 0x6a; // 'j' subject, 0, height, index → history entry
+/** 'a' signer, 0, first position → chunk of history records (see history-index.ts) */
+export const BY_SIGNER = 0x61;
+/** 'j' subject, 0, first position → chunk of history records */
+export const BY_SUBJECT = 0x6a;
 const STATE = 0x73; // 's' state key → value
 
 function withPrefix(prefix: number, ...parts: Uint8Array[]): Uint8Array {
@@ -59,17 +61,3 @@ export const receiptKey = (height: number, index: number) => withPrefix(RECEIPT,
 export const txByIdKey = (id: Uint8Array) => withPrefix(TX_BY_ID, id);
 export const stateKey = (key: string) => withPrefix(STATE, encoder.encode(key));
 export const stateRange = () => ({ gt: withPrefix(STATE), lt: withPrefix(STATE + 1) });
-
-/** Index keys end in the 12-byte position, so a range scan comes back in chain order. */
-export const bySignerKey = (signer: Uint8Array, height: number, index: number) =>
-  withPrefix(BY_SIGNER, signer, position(height, index));
-export const bySignerRange = (signer: Uint8Array) => ({
-  gte: withPrefix(BY_SIGNER, signer),
-  lt: withPrefix(BY_SIGNER, signer, Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)),
-});
-export const bySubjectKey = (subject: string, height: number, index: number) =>
-  withPrefix(BY_SUBJECT, encoder.encode(subject), Uint8Array.of(0), position(height, index));
-export const bySubjectRange = (subject: string) => ({
-  gte: withPrefix(BY_SUBJECT, encoder.encode(subject), Uint8Array.of(0)),
-  lt: withPrefix(BY_SUBJECT, encoder.encode(subject), Uint8Array.of(1)),
-});

@@ -7,7 +7,11 @@ import {
 import { domainTag, sha256 } from '../crypto/hash.ts';
 import { blockHash } from './block.ts';
 import type { LedgerDatabase } from './database.ts';
+import { HistoryIndex, type Cursor, type HistoryEntry } from './history-index.ts';
 import * as keys from './keys.ts';
+import { toHex } from '../crypto/hex.ts';
+
+export type { HistoryEntry } from './history-index.ts';
 import type { StateReader, WriteSet } from './state.ts';
 import type { Transaction } from './transaction.ts';
 
@@ -30,16 +34,6 @@ export interface BlockToCommit {
   readonly writes: WriteSet;
 }
 
-export interface HistoryEntry {
-  readonly hash: Uint8Array;
-  readonly height: number;
-  readonly index: number;
-  readonly contract: string;
-  readonly method: string;
-  readonly ok: boolean;
-  readonly code: string;
-}
-
 export interface StoredTransaction {
   readonly height: number;
   readonly index: number;
@@ -48,6 +42,13 @@ export interface StoredTransaction {
 }
 
 const GENESIS_TAG = domainTag('genesis');
+const encoder = new TextEncoder();
+
+function appendTo(owners: Map<string, { owner: Uint8Array; records: HistoryEntry[] }>, id: string, owner: Uint8Array, entry: HistoryEntry): void {
+  const existing = owners.get(id);
+  if (existing === undefined) owners.set(id, { owner, records: [entry] });
+  else existing.records.push(entry);
+}
 const decoder = new TextDecoder();
 
 const decodeReceipt = (bytes: Uint8Array): Receipt => decodeWith(receiptSchema, bytes, 'receipt');
@@ -80,8 +81,13 @@ export class Ledger implements StateReader {
   /** Commits so far: a read that a commit overtook must not cache the value it read before that commit. */
   #commits = 0;
 
+  readonly #bySigner: HistoryIndex;
+  readonly #bySubject: HistoryIndex;
+
   private constructor(db: LedgerDatabase, head: Head | undefined, genesis: Uint8Array | undefined) {
     this.#db = db;
+    this.#bySigner = new HistoryIndex(db, keys.BY_SIGNER);
+    this.#bySubject = new HistoryIndex(db, keys.BY_SUBJECT);
     this.#head = head;
     this.#genesis = genesis;
     this.#chainId = genesis === undefined ? undefined : chainIdOf(genesis);
@@ -161,6 +167,8 @@ export class Ledger implements StateReader {
       const hash = blockHash(header);
       const height = header.height;
       const ops: ({ type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array })[] = extra;
+      const bySigner = new Map<string, { owner: Uint8Array; records: HistoryEntry[] }>();
+      const bySubject = new Map<string, { owner: Uint8Array; records: HistoryEntry[] }>();
       ops.push({ type: 'put', key: keys.blockKey(height), value: encode({ header: encodeBlockHeader(header), txCount: txs.length }) });
       ops.push({ type: 'put', key: keys.hashKey(hash), value: keys.u64(height) });
       if (commit !== undefined) ops.push({ type: 'put', key: keys.commitKey(height), value: encodeCommit(commit) });
@@ -170,10 +178,13 @@ export class Ledger implements StateReader {
         ops.push({ type: 'put', key: keys.txKey(height, index), value: tx.bytes });
         ops.push({ type: 'put', key: keys.receiptKey(height, index), value: encodeReceipt(receipt) });
         ops.push({ type: 'put', key: keys.txByIdKey(tx.id), value: keys.position(height, index) });
-        const entry = encode({ hash: tx.id, contract: tx.body.contract, method: tx.body.method, ok: receipt.ok, code: receipt.code });
-        ops.push({ type: 'put', key: keys.bySignerKey(tx.body.signer, height, index), value: entry });
-        for (const subject of receipt.subjects) ops.push({ type: 'put', key: keys.bySubjectKey(subject, height, index), value: entry });
+        const entry: HistoryEntry = { hash: tx.id, height, index, contract: tx.body.contract, method: tx.body.method, ok: receipt.ok, code: receipt.code };
+        appendTo(bySigner, toHex(tx.body.signer), tx.body.signer, entry);
+        for (const subject of receipt.subjects) appendTo(bySubject, subject, encoder.encode(subject), entry);
       }
+      const signerAppend = await this.#bySigner.prepareAppend(bySigner);
+      const subjectAppend = await this.#bySubject.prepareAppend(bySubject);
+      for (const { key, value } of [...signerAppend.puts, ...subjectAppend.puts]) ops.push({ type: 'put', key, value });
       for (const [key, value] of writes) {
         ops.push(value === null ? { type: 'del', key: keys.stateKey(key) } : { type: 'put', key: keys.stateKey(key), value });
       }
@@ -183,6 +194,8 @@ export class Ledger implements StateReader {
       await this.#db.batch(ops, { sync: true } as object);
       this.#head = head;
       this.#commits++;
+      signerAppend.written();
+      subjectAppend.written();
       for (const [key, value] of writes) this.#remember(key, value);
     } finally {
       this.#committing = false;
@@ -223,25 +236,12 @@ export class Ledger implements StateReader {
     return { height, index, bytes, receipt: decodeReceipt(receipt) };
   }
 
-  historyOfSubject(subject: string, after: { height: number; index: number } | undefined, limit: number): Promise<HistoryEntry[]> {
-    const range = keys.bySubjectRange(subject);
-    const from = after === undefined ? { gte: range.gte } : { gt: keys.bySubjectKey(subject, after.height, after.index) };
-    return this.#history({ ...from, lt: range.lt, limit });
+  historyOfSubject(subject: string, after: Cursor | undefined, limit: number): Promise<HistoryEntry[]> {
+    return this.#bySubject.read(encoder.encode(subject), after, limit);
   }
 
-  historyOfSigner(signer: Uint8Array, after: { height: number; index: number } | undefined, limit: number): Promise<HistoryEntry[]> {
-    const range = keys.bySignerRange(signer);
-    const from = after === undefined ? { gte: range.gte } : { gt: keys.bySignerKey(signer, after.height, after.index) };
-    return this.#history({ ...from, lt: range.lt, limit });
-  }
-
-  async #history(options: { gte?: Uint8Array; gt?: Uint8Array; lt: Uint8Array; limit: number }): Promise<HistoryEntry[]> {
-    const entries = await this.#db.iterator(options).all();
-    return entries.map(([key, value]) => {
-      const { height, index } = keys.readPosition(key, key.length - 12);
-      const entry = decode(value) as { hash: Uint8Array; contract: string; method: string; ok: boolean; code: string };
-      return { ...entry, height, index };
-    });
+  historyOfSigner(signer: Uint8Array, after: Cursor | undefined, limit: number): Promise<HistoryEntry[]> {
+    return this.#bySigner.read(signer, after, limit);
   }
 
   /** The whole world state in key order, for a full comparison such as verify-ledger's. */
