@@ -59,6 +59,8 @@ const result = {
   },
   rssAfterStartMB: round(rssAfterStart / 2 ** 20, 0),
   rssAfterQueriesMB: round(process.memoryUsage().rss / 2 ** 20, 0),
+  heapAfterQueriesMB: round(process.memoryUsage().heapTotal / 2 ** 20, 0),
+  externalAfterQueriesMB: round(process.memoryUsage().external / 2 ** 20, 0),
 };
 await server.close();
 await node.close();

@@ -57,6 +57,7 @@ interface Pending {
  * they run on worker threads while the main thread executes and commits blocks.
  */
 export class WorkerVerifier implements SignatureVerifier {
+  readonly #threads: number;
   readonly #workers: Worker[] = [];
   readonly #pending = new Map<number, Pending>();
   #nextId = 0;
@@ -64,7 +65,12 @@ export class WorkerVerifier implements SignatureVerifier {
 
   // One thread per core: while admission waits for signatures the main thread is mostly idle.
   constructor(threads = availableParallelism()) {
-    for (let i = 0; i < threads; i++) {
+    this.#threads = threads;
+  }
+
+  /** Threads start with the first batch worth sending them: a node that only reads never pays for them. */
+  #start(): void {
+    for (let i = 0; i < this.#threads; i++) {
       const worker = new Worker(new URL('./signature-worker.ts', import.meta.url));
       worker.on('message', ({ id, results }: { id: number; results: Uint8Array }) => {
         const pending = this.#pending.get(id);
@@ -84,6 +90,7 @@ export class WorkerVerifier implements SignatureVerifier {
 
   async verifyBatch(checks: readonly SignatureCheck[]): Promise<boolean[]> {
     if (this.#broken || checks.length < WORKER_BATCH_MIN) return inlineVerifier.verifyBatch(checks);
+    if (this.#workers.length === 0) this.#start();
     const share = Math.ceil(checks.length / this.#workers.length);
     const parts = await Promise.all(
       this.#workers.map((worker, w) => {
