@@ -462,6 +462,16 @@ describe('cbor encode', () => {
   });
 });
 
+/** Every way the test encoder can write a value non-canonically. */
+const NON_CANONICAL_VARIANTS: RawOptions[] = [
+  { order: 'reverse' },
+  { wideInts: true },
+  { wideLengths: true },
+  { intsAsFloat: true },
+  { indefinite: true },
+  { duplicateKey: true },
+];
+
 describe('cbor decode', () => {
   test('property: decode(encode(x)) deep-equals x for arbitrary canonical values', () => {
     const withProtoKeys = fc.dictionary(fc.constantFrom('__proto__', 'constructor', 'toString', 'a'), canonicalArb, { noNullPrototype: true });
@@ -609,14 +619,7 @@ describe('cbor decode', () => {
   });
 
   test('property: non-canonical re-encodings of arbitrary values are rejected', () => {
-    const variants: RawOptions[] = [
-      { order: 'reverse' },
-      { wideInts: true },
-      { wideLengths: true },
-      { intsAsFloat: true },
-      { indefinite: true },
-      { duplicateKey: true },
-    ];
+    const variants = NON_CANONICAL_VARIANTS;
     let rejected = 0;
     fc.assert(
       fc.property(canonicalArb, fc.constantFrom(...variants), (value, options) => {
@@ -689,14 +692,7 @@ describe('message decoders', () => {
       });
 
       test('property: non-canonical forms of valid messages are rejected with the decoder code', () => {
-        const variants: RawOptions[] = [
-          { order: 'reverse' },
-          { wideInts: true },
-          { wideLengths: true },
-          { intsAsFloat: true },
-          { indefinite: true },
-          { duplicateKey: true },
-        ];
+        const variants = NON_CANONICAL_VARIANTS;
         let rejected = 0;
         fc.assert(
           fc.property(c.arb, fc.constantFrom(...variants), fc.constantFrom('none', 'trailing', 'tagged'), (value, options, wrap) => {

@@ -11,7 +11,7 @@ import { dataPaths } from '../src/node/data-dir.ts';
 import { readKeyStore } from '../src/node/keystore.ts';
 import { IngotNode } from '../src/node/node.ts';
 import { startRpcServer, type RpcServer } from '../src/node/rpc-server.ts';
-import { startTempNode, TEST_PASSPHRASE } from './support/temp-node.ts';
+import { startTempNode, TEST_PASSPHRASE, type TempNode } from './support/temp-node.ts';
 
 /** The identity contract as a client sees it: through the node's RPC API. */
 
@@ -195,6 +195,14 @@ test('state.history lists the organisation’s updates in chain order, page by p
   }
 });
 
+/** Closes the restarted node if the test got that far, else the original one, and removes the data. */
+async function closeEither(temp: TempNode, restarted: { node: IngotNode; server: RpcServer } | undefined): Promise<void> {
+  if (restarted === undefined) return temp.close();
+  await restarted.server.close();
+  await restarted.node.close();
+  await rm(dirname(temp.dataDir), { recursive: true, force: true });
+}
+
 test('identity.rotateKey moves the organisation to a new key, the old key is refused, and the node keeps the new key over a restart', async () => {
   const temp = await startTempNode();
   let restarted: { node: IngotNode; server: RpcServer } | undefined;
@@ -245,13 +253,7 @@ test('identity.rotateKey moves the organisation to a new key, the old key is ref
     assertError(await rpc('tx.submitSigned', { tx: hex(staleAgain.bytes) }), 'SIGNER_NOT_MEMBER');
     assert.equal((await org(rpc, temp.init.orgId)).contact, 'after-restart');
   } finally {
-    if (restarted === undefined) {
-      await temp.close();
-    } else {
-      await restarted.server.close();
-      await restarted.node.close();
-      await rm(dirname(temp.dataDir), { recursive: true, force: true });
-    }
+    await closeEither(temp, restarted);
   }
 });
 
@@ -285,13 +287,7 @@ test('identity.rotateKey calls made at once all rotate, one after the other, and
     const submitted = await update(rpc, { contact: 'after-restart' });
     assert.equal(resultOf<Results['tx.get']>(await rpc('tx.get', { hash: submitted.hash })).tx.signer, signer);
   } finally {
-    if (restarted === undefined) {
-      await temp.close();
-    } else {
-      await restarted.server.close();
-      await restarted.node.close();
-      await rm(dirname(temp.dataDir), { recursive: true, force: true });
-    }
+    await closeEither(temp, restarted);
   }
 });
 
