@@ -119,3 +119,42 @@ test('an expired transaction is dropped with TX_EXPIRED', async () => {
   assert.deepEqual(committed[0]?.txs.map((tx) => tx.idHex), [fresh.idHex]);
   assert.deepEqual(dropped, [[stale.idHex, 'TX_EXPIRED']]);
 });
+
+test('a wall clock stepped back an hour delays the next block by one interval at most', async () => {
+  const { mempool, committed, produce, advance, chain } = await setup();
+  mempool.add(update(chain, 'a'));
+  await produce();
+  advance(-3_600_000);
+  mempool.add(update(chain, 'bb'));
+  await produce();
+  assert.equal(committed.length, 2);
+  assert.ok((committed[1]?.header.time as number) > (committed[0]?.header.time as number), 'block time still moves forward');
+});
+
+test('a block that fails to commit stops production instead of retrying in a loop', async () => {
+  const { ledger, mempool, producer, pending, chain } = await setup();
+  const failures: unknown[] = [];
+  let attempts = 0;
+  const broken = new BlockProducer({
+    ledger: new Proxy(ledger, {
+      get(target, property) {
+        if (property === 'commit') return () => { attempts++; return Promise.reject(new Error('disk full')); };
+        const value = Reflect.get(target, property, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    }),
+    mempool, validatorKey, clock: { now: () => 5_000, setTimeout: (run) => { setImmediate(run); return { cancel: () => {} }; } },
+    blockIntervalMs: 100,
+    onCommitted: () => {}, onDropped: () => {}, onFailure: (error) => failures.push(error),
+  });
+  await producer.stop();
+  assert.equal(pending(), 0);
+  mempool.add(update(chain, 'a'));
+  broken.wake();
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(attempts, 1);
+  assert.equal(failures.length, 1);
+  broken.wake();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(attempts, 1, 'a stopped producer stays stopped');
+});

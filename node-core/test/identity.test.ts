@@ -332,3 +332,23 @@ test('a rotateKey transaction with a bad proof, or to a key in use, commits with
     await temp.close();
   }
 });
+
+test('submissions made while keys rotate are all signed with a key that still works', async () => {
+  const temp = await startTempNode();
+  try {
+    let rotating = true;
+    const submitters = [1, 2, 3].map(async (worker) => {
+      const receipts: boolean[] = [];
+      for (let i = 0; rotating && i < 200; i++) receipts.push((await update(temp.rpc, { contact: `w${worker}-${i}` })).receipt?.ok === true);
+      return receipts;
+    });
+    for (let i = 0; i < 3; i++) resultOf<Results['identity.rotateKey']>(await temp.rpc('identity.rotateKey'));
+    rotating = false;
+    const receipts = (await Promise.all(submitters)).flat();
+    assert.ok(receipts.length >= 3);
+    assert.ok(receipts.every((ok) => ok));
+    assert.equal((await storedOrgKey(temp.dataDir)).seeds, 1, 'the key store holds only the current key');
+  } finally {
+    await temp.close();
+  }
+});

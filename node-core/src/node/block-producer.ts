@@ -48,11 +48,16 @@ export class BlockProducer {
   wake(): void {
     if (this.#stopped || this.#timer !== undefined || this.#running !== undefined) return;
     const { ledger, clock, blockIntervalMs } = this.#options;
-    const delayMs = Math.max(0, ledger.head.time + blockIntervalMs - clock.now());
+    // Never more than one interval: a wall clock stepped back must not stall the chain.
+    const delayMs = Math.min(blockIntervalMs, Math.max(0, ledger.head.time + blockIntervalMs - clock.now()));
     this.#timer = clock.setTimeout(() => {
       this.#timer = undefined;
       this.#running = this.#produce()
-        .catch((error: unknown) => this.#options.onFailure(error))
+        .catch((error: unknown) => {
+          // A block that cannot be committed will not commit on a retry either: stop, and say why once.
+          this.#stopped = true;
+          this.#options.onFailure(error);
+        })
         .finally(() => {
           this.#running = undefined;
           if (this.#options.mempool.size > 0) this.wake();

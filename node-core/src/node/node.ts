@@ -76,6 +76,10 @@ export class IngotNode {
   #orgId: string;
   #failure: unknown;
   #rotation: Promise<unknown> = Promise.resolve();
+  /** The rotation transaction in flight, whose key takes over in the very block that commits it. */
+  #pendingRotation: { readonly idHex: string; readonly key: SigningKey; readonly seed: Uint8Array; readonly settled: () => void } | undefined;
+  /** New submissions wait for a rotation in flight, so that none is signed with a key about to stop working. */
+  #rotationGate: Promise<void> | undefined;
 
   private constructor(init: {
     paths: DataPaths; config: NodeConfig; nodeKey: NodeKey; ledger: Ledger; clock: Clock; passphrase: string;
@@ -99,7 +103,7 @@ export class IngotNode {
       clock: init.clock,
       blockIntervalMs: init.config.blockIntervalMs,
       onCommitted: (block) => this.#onCommitted(block),
-      onDropped: (tx, reason) => this.#settle(tx.idHex, (w) => w.reject(reason)),
+      onDropped: (tx, reason) => this.#onDropped(tx, reason),
       onFailure: (error) => this.#fail(error),
     });
     this.#verifier = init.verifier;
@@ -147,6 +151,12 @@ export class IngotNode {
 
   /** Signs a call with the organisation's current key and admits it. */
   async submit(contract: string, method: string, payload: Record<string, JsonValue>): Promise<Transaction> {
+    this.#assertRunning();
+    await this.#rotationGate;
+    return this.#signAndAdmit(contract, method, payload);
+  }
+
+  async #signAndAdmit(contract: string, method: string, payload: Record<string, JsonValue>): Promise<Transaction> {
     const tx = signTransaction(
       {
         v: 1,
@@ -223,22 +233,44 @@ export class IngotNode {
   async #rotateOrgKey(): Promise<{ tx: Transaction; outcome: CommitOutcome; signingKey: Uint8Array }> {
     const nextSeed = new Uint8Array(randomBytes(32));
     const next = signingKeyFromSeed(nextSeed);
+    const current = this.#secrets.signingSeeds[0] as Uint8Array;
     // Both keys are stored before the transaction leaves, so a crash at any point leaves a usable key store.
-    await writeKeyStore(this.paths.keyStore, { ...this.#secrets, signingSeeds: [this.#secrets.signingSeeds[0] as Uint8Array, nextSeed] }, this.#passphrase);
+    await writeKeyStore(this.paths.keyStore, { ...this.#secrets, signingSeeds: [current, nextSeed] }, this.#passphrase);
     const proof = next.sign(rotateKeyProofMessage(this.#ledger.chainId, this.#orgId, this.#orgKey.publicKey, next.publicKey));
-    const tx = await this.submit('identity', 'rotateKey', { signingKey: Buffer.from(next.publicKey).toString('hex'), proof: Buffer.from(proof).toString('hex') });
+    const { promise: gate, resolve: settled } = Promise.withResolvers<void>();
+    this.#rotationGate = gate;
+    let tx: Transaction;
+    try {
+      tx = await this.#signAndAdmit('identity', 'rotateKey', { signingKey: Buffer.from(next.publicKey).toString('hex'), proof: Buffer.from(proof).toString('hex') });
+    } catch (error) {
+      this.#rotationGate = undefined;
+      settled();
+      throw error;
+    }
+    this.#pendingRotation = { idHex: tx.idHex, key: next, seed: nextSeed, settled };
     const outcome = await this.waitForCommit(tx);
-    const { orgKey, secrets } = await selectOrgKey(this.#ledger, { ...this.#secrets, signingSeeds: [this.#secrets.signingSeeds[0] as Uint8Array, nextSeed] });
-    await writeKeyStore(this.paths.keyStore, secrets, this.#passphrase);
-    this.#secrets = secrets;
-    this.#orgKey = orgKey;
+    // The key store keeps only the key the ledger now knows.
+    await writeKeyStore(this.paths.keyStore, this.#secrets, this.#passphrase);
     return { tx, outcome, signingKey: next.publicKey };
+  }
+
+  #settleRotation(tx: Transaction, ok: boolean): void {
+    const pending = this.#pendingRotation;
+    if (pending === undefined || pending.idHex !== tx.idHex) return;
+    if (ok) {
+      this.#orgKey = pending.key;
+      this.#secrets = { ...this.#secrets, signingSeeds: [pending.seed] };
+    }
+    this.#pendingRotation = undefined;
+    this.#rotationGate = undefined;
+    pending.settled();
   }
 
   async close(): Promise<void> {
     await this.#admission.stop();
     await this.#producer.stop();
     await this.#verifier.close();
+    this.#pendingRotation?.settled();
     for (const id of [...this.#waiters.keys()]) this.#settle(id, (w) => w.reject(new IngotError('NODE_STOPPING', 'the node is shutting down')));
     await this.#ledger.close();
   }
@@ -246,9 +278,23 @@ export class IngotNode {
   #onCommitted(block: CommittedBlock): void {
     block.txs.forEach((tx, index) => {
       const receipt = block.receipts[index] as Receipt;
+      this.#settleRotation(tx, receipt.ok);
       this.#settle(tx.idHex, (w) => w.resolve({ height: block.header.height, receipt }));
     });
     for (const listener of this.#blockListeners) listener(block);
+  }
+
+  #onDropped(tx: Transaction, reason: IngotError): void {
+    this.#settleRotation(tx, false);
+    if (reason.code !== 'TX_ALREADY_COMMITTED') {
+      this.#settle(tx.idHex, (w) => w.reject(reason));
+      return;
+    }
+    // A copy of a committed transaction: its submitter waits for the outcome the ledger already holds.
+    this.#ledger.transactionById(tx.id).then(
+      (stored) => this.#settle(tx.idHex, (w) => (stored === undefined ? w.reject(reason) : w.resolve({ height: stored.height, receipt: stored.receipt }))),
+      (error: unknown) => this.#settle(tx.idHex, (w) => w.reject(error instanceof IngotError ? error : reason)),
+    );
   }
 
   #settle(idHex: string, action: (waiter: Waiter) => void): void {
