@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { MemoryLevel } from 'memory-level';
 import type { LedgerDatabase } from '../src/ledger/database.ts';
-import { CHUNK_ENTRIES, HistoryIndex, type HistoryEntry } from '../src/ledger/history-index.ts';
+import { IngotError } from '../src/codec/errors.ts';
+import { CHUNK_ENTRIES, decodeChunk, encodeRecord, HistoryIndex, type HistoryEntry } from '../src/ledger/history-index.ts';
 
 const encoder = new TextEncoder();
 const newDb = () => new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as LedgerDatabase;
@@ -97,4 +98,19 @@ test('property: any sequence of appends reads back like a list, from any cursor,
     ),
     { numRuns: 60 },
   );
+});
+
+test('property: damaged chunk bytes give LEDGER_CORRUPT or entries, never a crash', () => {
+  const valid = encodeRecord(entry(3, 4));
+  fc.assert(
+    fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.tuple(fc.nat({ max: valid.length }), fc.uint8Array({ maxLength: 8 })).map(([cut, tail]) => new Uint8Array([...valid.subarray(0, cut), ...tail]))), (bytes) => {
+      try {
+        decodeChunk(bytes);
+      } catch (error) {
+        assert.ok(error instanceof IngotError && error.code === 'LEDGER_CORRUPT', String(error));
+      }
+    }),
+    { numRuns: 500 },
+  );
+  assert.deepEqual(decodeChunk(valid), [entry(3, 4)]);
 });

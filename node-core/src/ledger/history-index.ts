@@ -1,4 +1,4 @@
-import { assert } from '../codec/errors.ts';
+import { assert, IngotError } from '../codec/errors.ts';
 import type { LedgerDatabase } from './database.ts';
 import { position, readPosition } from './keys.ts';
 
@@ -57,28 +57,28 @@ export function encodeRecord(entry: HistoryEntry): Uint8Array {
   return record;
 }
 
+/** Decodes a stored chunk; damaged bytes give LEDGER_CORRUPT, never a crash. */
 export function decodeChunk(chunk: Uint8Array): HistoryEntry[] {
   const entries: HistoryEntry[] = [];
-  let offset = 0;
-  while (offset < chunk.length) {
-    const { height, index } = readPosition(chunk, offset);
-    offset += POSITION_BYTES;
-    const hash = new Uint8Array(chunk.subarray(offset, offset + ID_BYTES));
-    offset += ID_BYTES;
-    const ok = chunk[offset] === 1;
-    offset += 1;
+  for (const record of splitRecords(chunk)) {
+    const { height, index } = readPosition(record, 0);
+    const hash = new Uint8Array(record.subarray(POSITION_BYTES, POSITION_BYTES + ID_BYTES));
+    const okByte = record[POSITION_BYTES + ID_BYTES];
+    if (okByte !== 0 && okByte !== 1) throw corrupt();
+    let offset = POSITION_BYTES + ID_BYTES + 1;
     const texts: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const length = chunk[offset] as number;
-      texts.push(decoder.decode(chunk.subarray(offset + 1, offset + 1 + length)));
+      const length = record[offset] as number;
+      texts.push(decoder.decode(record.subarray(offset + 1, offset + 1 + length)));
       offset += 1 + length;
     }
-    assert(offset <= chunk.length, 'history chunk ends inside a record');
     const [contract, method, code] = texts as [string, string, string];
-    entries.push({ hash, height, index, contract, method, ok, code });
+    entries.push({ hash, height, index, contract, method, ok: okByte === 1, code });
   }
   return entries;
 }
+
+const corrupt = () => new IngotError('LEDGER_CORRUPT', 'a stored history chunk is damaged');
 
 interface Tail {
   /** The key of the owner's last chunk, undefined when the owner has none. */
@@ -206,8 +206,11 @@ function splitRecords(chunk: Uint8Array): Uint8Array[] {
   let offset = 0;
   while (offset < chunk.length) {
     let end = offset + POSITION_BYTES + ID_BYTES + 1;
-    for (let i = 0; i < 3; i++) end += 1 + (chunk[end] as number);
-    assert(end <= chunk.length, 'history chunk ends inside a record');
+    for (let i = 0; i < 3; i++) {
+      if (end >= chunk.length) throw corrupt();
+      end += 1 + (chunk[end] as number);
+    }
+    if (end > chunk.length) throw corrupt();
     records.push(chunk.subarray(offset, end));
     offset = end;
   }

@@ -1,3 +1,5 @@
+import { IngotError } from '../codec/errors.ts';
+
 /**
  * The database's key layout. One byte of prefix per family; heights and positions are big-endian
  * so that key order is chain order.
@@ -48,6 +50,7 @@ export function position(height: number, index: number): Uint8Array {
 }
 
 export function readPosition(bytes: Uint8Array, offset = 0): { height: number; index: number } {
+  if (offset < 0 || bytes.length < offset + 12) throw new IngotError('LEDGER_CORRUPT', 'a stored chain position is truncated');
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, 12);
   return { height: Number(view.getBigUint64(0)), index: view.getUint32(8) };
 }

@@ -227,6 +227,13 @@ export class Ledger implements StateReader {
     return stored === undefined ? undefined : decodeCommit(stored);
   }
 
+  /** Where each transaction is on the chain, undefined for those that are not. */
+  async transactionLocations(ids: readonly Uint8Array[]): Promise<({ height: number; index: number } | undefined)[]> {
+    if (ids.length === 0) return [];
+    const stored = await this.#db.getMany(ids.map(keys.txByIdKey));
+    return stored.map((location) => (location === undefined ? undefined : keys.readPosition(location)));
+  }
+
   async transactionById(id: Uint8Array): Promise<StoredTransaction | undefined> {
     const location = await this.#db.get(keys.txByIdKey(id));
     if (location === undefined) return undefined;

@@ -1,4 +1,3 @@
-import { MemoryLevel } from 'memory-level';
 import { bytesEqual } from '../codec/cbor.ts';
 import { IngotError } from '../codec/errors.ts';
 import { decodeGenesis, encodeReceipt } from '../codec/messages.ts';
@@ -8,9 +7,9 @@ import { executeBlock } from '../contracts/execute.ts';
 import { genesisBlock } from '../contracts/genesis.ts';
 import { readValidators } from '../contracts/membership-state.ts';
 import { blockHash, commitProblem } from '../ledger/block.ts';
-import type { LedgerDatabase } from '../ledger/database.ts';
-import { Ledger } from '../ledger/ledger.ts';
-import { nextStateRoot } from '../ledger/state.ts';
+import type { ChainView } from '../contracts/execute.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import { nextStateRoot, type WriteSet } from '../ledger/state.ts';
 import { parseTransaction, type Transaction } from '../ledger/transaction.ts';
 
 export type VerifyResult =
@@ -39,12 +38,53 @@ async function read<T>(height: number, what: string, load: () => Promise<T>): Pr
 }
 
 /**
+ * The chain as re-execution sees it at one height: the world state rebuilt from genesis (in
+ * memory; it is the size of the state, not of the chain) and, for replay checks, the stored id
+ * index limited to the blocks below.
+ */
+class Replay implements ChainView {
+  readonly #stored: Ledger;
+  readonly #state = new Map<string, Uint8Array>();
+  height = 0;
+  hash: Uint8Array;
+  stateRoot: Uint8Array;
+  time: number;
+
+  constructor(stored: Ledger, genesis: { hash: Uint8Array; stateRoot: Uint8Array; time: number; writes: WriteSet }) {
+    this.#stored = stored;
+    this.hash = genesis.hash;
+    this.stateRoot = genesis.stateRoot;
+    this.time = genesis.time;
+    this.apply(genesis.writes);
+  }
+
+  get(key: string): Promise<Uint8Array | undefined> {
+    return Promise.resolve(this.#state.get(key));
+  }
+
+  async hasTransactions(ids: readonly Uint8Array[]): Promise<boolean[]> {
+    const locations = await this.#stored.transactionLocations(ids);
+    return locations.map((location) => location !== undefined && location.height <= this.height);
+  }
+
+  apply(writes: WriteSet): void {
+    for (const [key, value] of writes) {
+      if (value === null) this.#state.delete(key);
+      else this.#state.set(key, value);
+    }
+  }
+
+  get state(): ReadonlyMap<string, Uint8Array> {
+    return this.#state;
+  }
+}
+
+/**
  * Re-derives the whole chain from genesis: every link, Merkle root, signature, commit certificate,
  * receipt and state root is recomputed on a scratch copy and compared with what is stored. Reports
  * the first inconsistency and its height.
  */
 export async function verifyLedger(stored: Ledger, onProgress: (height: number, head: number) => void = () => {}): Promise<VerifyResult> {
-  const replica = await Ledger.open(new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as LedgerDatabase);
   let txCount = 0;
   try {
     const head = stored.head;
@@ -54,20 +94,20 @@ export async function verifyLedger(stored: Ledger, onProgress: (height: number, 
     } catch (error) {
       throw new Inconsistency(0, `genesis document: ${(error as Error).message}`);
     }
-    const { genesisBytes, block } = genesisBlock(genesis);
+    const { block } = genesisBlock(genesis);
     const header0 = await read(0, 'block 0', () => stored.header(0));
     check(header0 !== undefined, 0, 'block 0 is missing');
     check(bytesEqual(blockHash(header0), blockHash(block.header)), 0, 'block 0 does not match the genesis document');
-    await replica.commitGenesis(genesisBytes, block);
+    const chain = stored.chainId;
+    const replay = new Replay(stored, { hash: blockHash(block.header), stateRoot: block.header.stateRoot, time: block.header.time, writes: block.writes });
 
     for (let height = 1; height <= head.height; height++) {
       const header = await read(height, 'block header', () => stored.header(height));
       check(header !== undefined, height, 'block is missing');
-      const previous = replica.head;
       check(header.height === height, height, `header says height ${header.height}`);
-      check(bytesEqual(header.chain, replica.chainId), height, 'header is for another consortium');
-      check(bytesEqual(header.prev, previous.hash), height, 'previous-block hash does not match block ' + (height - 1));
-      check(header.time > previous.time, height, 'timestamp is not after the previous block');
+      check(bytesEqual(header.chain, chain), height, 'header is for another consortium');
+      check(bytesEqual(header.prev, replay.hash), height, 'previous-block hash does not match block ' + (height - 1));
+      check(header.time > replay.time, height, 'timestamp is not after the previous block');
 
       const rawTxs = await stored.blockTransactions(height);
       check(bytesEqual(header.txRoot, merkleRoot(rawTxs)), height, 'transaction Merkle root does not match the transactions');
@@ -79,19 +119,20 @@ export async function verifyLedger(stored: Ledger, onProgress: (height: number, 
           throw new Inconsistency(height, `transaction ${index}: ${(error as Error).message}`);
         }
       }
-      for (const tx of txs) {
-        const location = await read(height, `transaction ${tx.idHex}`, () => stored.transactionById(tx.id));
-        check(location?.height === height, height, `transaction index does not point at ${tx.idHex}`);
-      }
+      const locations = await read(height, 'transaction index', () => stored.transactionLocations(txs.map((tx) => tx.id)));
+      txs.forEach((tx, index) => {
+        const location = locations[index];
+        check(location?.height === height && location.index === index, height, `transaction index does not point at ${tx.idHex}`);
+      });
 
       const commit = await read(height, 'commit certificate', () => stored.commitOf(height));
       check(commit !== undefined, height, 'commit certificate is missing');
-      const problem = commitProblem(commit, header, await readValidators(replica));
+      const problem = commitProblem(commit, header, await readValidators(replay));
       check(problem === undefined, height, `commit certificate: ${problem}`);
 
       let execution;
       try {
-        execution = await executeBlock(replica, { chain: header.chain, height, time: header.time }, txs, { verifySignatures: true });
+        execution = await executeBlock(replay, { chain: header.chain, height, time: header.time }, txs, { verifySignatures: true });
       } catch (error) {
         if (error instanceof IngotError) throw new Inconsistency(height, error.message);
         throw error;
@@ -103,17 +144,20 @@ export async function verifyLedger(stored: Ledger, onProgress: (height: number, 
         check(storedReceipt !== undefined && bytesEqual(encodeReceipt(receipt), encodeReceipt(storedReceipt)), height, `receipt ${index} differs from re-execution`);
       });
       check(bytesEqual(header.resultsRoot, merkleRoot(execution.receipts.map(encodeReceipt))), height, 'receipts Merkle root does not match re-execution');
-      check(bytesEqual(header.stateRoot, nextStateRoot(previous.stateRoot, execution.writes)), height, 'state root does not match re-execution');
+      check(bytesEqual(header.stateRoot, nextStateRoot(replay.stateRoot, execution.writes)), height, 'state root does not match re-execution');
 
-      await replica.commit({ header, txs, receipts: execution.receipts, commit, writes: execution.writes });
+      replay.apply(execution.writes);
+      replay.height = height;
+      replay.hash = blockHash(header);
+      replay.stateRoot = header.stateRoot;
+      replay.time = header.time;
       txCount += txs.length;
       onProgress(height, head.height);
     }
-    check(bytesEqual(replica.head.hash, head.hash), head.height, `stored head ${toHex(head.hash)} is not the last block`);
-    check(replica.head.txCount === head.txCount, head.height, 'stored transaction count is wrong');
+    check(bytesEqual(replay.hash, head.hash), head.height, `stored head ${toHex(head.hash)} is not the last block`);
+    check(txCount === head.txCount, head.height, 'stored transaction count is wrong');
     // The node answers from its stored world state, which no header covers: it must be what re-execution gives.
-    const expected = new Map<string, Uint8Array>();
-    for await (const [key, value] of replica.stateEntries()) expected.set(key, value);
+    const expected = new Map(replay.state);
     for await (const [key, value] of stored.stateEntries()) {
       const want = expected.get(key);
       check(want !== undefined, head.height, `state key ${JSON.stringify(key)} is not produced by re-executing the chain`);
@@ -126,7 +170,5 @@ export async function verifyLedger(stored: Ledger, onProgress: (height: number, 
   } catch (error) {
     if (error instanceof Inconsistency) return { ok: false, height: error.height, problem: error.message };
     throw error;
-  } finally {
-    await replica.close();
   }
 }
