@@ -18,6 +18,7 @@ export const REQUEST_BYTES_MAX = 1024 * 1024;
 export const SUBSCRIBER_BUFFER_BYTES_MAX = 8 * 1024 * 1024;
 export const SUBSCRIPTIONS_PER_CONNECTION_MAX = 16;
 export const CALLS_IN_FLIGHT_PER_CONNECTION_MAX = 256;
+export const WS_CLOSE_GRACE_MS = 1000;
 /** Browsers cannot set headers on a WebSocket, so they offer the token as a subprotocol next to this one. */
 export const WS_PROTOCOL = 'ingot-rpc';
 export const WS_TOKEN_PROTOCOL_PREFIX = 'ingot-token.';
@@ -122,9 +123,15 @@ export async function startRpcServer(node: IngotNode, options: { port: number; a
     port,
     token,
     async close() {
-      for (const client of sockets.clients) client.close(1001, 'node stopping');
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      for (const client of sockets.clients) client.close(1001, 'node stopping');
+      // A client that does not answer the close frame is cut off rather than holding up the shutdown.
+      for (let waitedMs = 0; sockets.clients.size > 0 && waitedMs < WS_CLOSE_GRACE_MS; waitedMs += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      for (const client of sockets.clients) client.terminate();
+      await closed;
       await rm(options.apiFile, { force: true });
     },
   };
