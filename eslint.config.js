@@ -3,8 +3,9 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-/** The deterministic core: what it computes must depend on its inputs alone. */
-const deterministicLayers = ['codec', 'crypto', 'ledger', 'contracts', 'consensus'].map((layer) => `node-core/src/${layer}/**/*.ts`);
+/** The deterministic core, bottom up: what it computes must depend on its inputs alone, and a layer imports only those below it. */
+const coreLayers = ['codec', 'crypto', 'ledger', 'contracts', 'consensus'];
+const layersAbove = (layer) => [...coreLayers.slice(coreLayers.indexOf(layer) + 1), 'node', 'cli', 'p2p', 'api'];
 
 const nondeterministicGlobals = [
   { name: 'Date', message: 'The deterministic core never reads the clock: take the time from the block context.' },
@@ -14,6 +15,10 @@ const nondeterministicGlobals = [
   { name: 'performance', message: 'The deterministic core never reads the clock.' },
   { name: 'fetch', message: 'The deterministic core does no I/O.' },
   { name: 'process', message: 'The deterministic core does not read its environment.' },
+  { name: 'crypto', message: 'Web Crypto draws random numbers; use the crypto layer, which takes seeds.' },
+  { name: 'globalThis', message: 'Reach no globals from the deterministic core.' },
+  { name: 'queueMicrotask', message: 'Scheduling belongs to the node layer.' },
+  { name: 'structuredClone', message: 'Keep the deterministic core to plain functions over its inputs.' },
 ];
 
 const electronAndUi = [
@@ -45,29 +50,24 @@ export default tseslint.config(
     files: ['node-core/**/*.ts', 'node-core/**/*.js'],
     rules: { 'no-restricted-imports': ['error', { patterns: electronAndUi }] },
   },
-  {
-    files: deterministicLayers,
-    ignores: ['node-core/src/crypto/**'],
+  ...coreLayers.map((layer) => ({
+    files: [`node-core/src/${layer}/**/*.ts`],
     rules: {
       'no-restricted-globals': ['error', ...nondeterministicGlobals],
       'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'No randomness in the deterministic core.' }],
       'no-restricted-imports': ['error', {
-        patterns: [...electronAndUi, { group: ['node:*', 'fs', 'net', 'http', 'os', 'child_process'], message: 'The deterministic core does no I/O.' }, { group: ['**/node/**', '**/cli/**', '**/p2p/**'], message: 'Lower layers never import the layers above them.' }],
+        // Hashing and signatures need node:crypto, but nothing in it that draws random numbers.
+        paths: layer === 'crypto'
+          ? [{ name: 'node:crypto', importNames: ['randomBytes', 'randomInt', 'randomUUID', 'randomFillSync', 'randomFill', 'generateKeyPair', 'generateKeyPairSync', 'getRandomValues', 'webcrypto'], message: 'Keys are made from seeds passed in; randomness belongs to the node layer.' }]
+          : [],
+        patterns: [
+          ...electronAndUi,
+          { group: layer === 'crypto' ? ['node:*', '!node:crypto', 'fs', 'net', 'http', 'os', 'child_process'] : ['node:*', 'fs', 'net', 'http', 'os', 'child_process'], message: 'The deterministic core does no I/O.' },
+          { group: layersAbove(layer).map((above) => `**/${above}/**`), message: `The ${layer} layer imports only the layers below it.` },
+        ],
       }],
     },
-  },
-  {
-    // Hashing and signatures need node:crypto, but nothing in it that draws random numbers.
-    files: ['node-core/src/crypto/**/*.ts'],
-    rules: {
-      'no-restricted-globals': ['error', ...nondeterministicGlobals],
-      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'No randomness in the deterministic core.' }],
-      'no-restricted-imports': ['error', {
-        paths: [{ name: 'node:crypto', importNames: ['randomBytes', 'randomInt', 'randomUUID', 'randomFillSync', 'generateKeyPair', 'generateKeyPairSync', 'getRandomValues'], message: 'Keys are made from seeds passed in; randomness belongs to the node layer.' }],
-        patterns: [...electronAndUi, { group: ['node:*', '!node:crypto'], message: 'The deterministic core does no I/O.' }, { group: ['**/node/**', '**/cli/**', '**/p2p/**', '**/ledger/**', '**/contracts/**'], message: 'Lower layers never import the layers above them.' }],
-      }],
-    },
-  },
+  })),
   {
     files: ['renderer/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },

@@ -33,6 +33,15 @@ test('the deterministic core may not read the clock, draw random numbers or do I
   assert.ok((await rulesHit('node-core/src/codec/x.ts', "import 'node:fs';\n")).includes('no-restricted-imports'));
   assert.ok((await rulesHit('node-core/src/crypto/x.ts', "import { randomBytes } from 'node:crypto';\nexport { randomBytes };\n")).includes('no-restricted-imports'));
   assert.ok((await rulesHit('node-core/src/contracts/x.ts', "import '../node/node.ts';\n")).includes('no-restricted-imports'));
+  assert.ok((await rulesHit('node-core/src/contracts/x.ts', 'export const id = crypto.randomUUID();\n')).includes('no-restricted-globals'));
+  assert.ok((await rulesHit('node-core/src/contracts/x.ts', 'export const t = globalThis.Date.now();\n')).includes('no-restricted-globals'));
+});
+
+test('a core layer imports only the layers below it', async () => {
+  assert.ok((await rulesHit('node-core/src/ledger/x.ts', "import '../contracts/identity.ts';\n")).includes('no-restricted-imports'));
+  assert.ok((await rulesHit('node-core/src/codec/x.ts', "import '../ledger/ledger.ts';\n")).includes('no-restricted-imports'));
+  assert.ok((await rulesHit('node-core/src/crypto/x.ts', "import '../ledger/state.ts';\n")).includes('no-restricted-imports'));
+  assert.deepEqual(await rulesHit('node-core/src/contracts/x.ts', "import '../ledger/state.ts';\nimport '../codec/cbor.ts';\n"), []);
 });
 
 test('allowed imports pass', async () => {
