@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdir, stat, writeFile, mkdir } from 'node:fs/promises';
+import { readdir, rm, stat, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -241,6 +241,18 @@ describe('ingot: a node from init to a verified ledger', { timeout: 120_000 }, (
     const call = await runCli(['call', '--data', dataDir, 'node.status']);
     assert.equal(call.code, 1, describeResult(call));
     assert.match(call.stderr, /NODE_NOT_RUNNING/);
+  });
+
+  it('a damaged api.json gives API_FILE_INVALID, not a stack trace', async () => {
+    await writeFile(join(dataDir, 'api.json'), '{"url": 7');
+    try {
+      const status = await runCli(['status', '--data', dataDir]);
+      assert.equal(status.code, 1, describeResult(status));
+      assert.match(status.stderr, /API_FILE_INVALID/);
+      assert.doesNotMatch(status.stderr, /\n\s+at /, 'no stack trace');
+    } finally {
+      await rm(join(dataDir, 'api.json'), { force: true });
+    }
   });
 
   it('the node starts again on the same data and keeps its chain', async () => {

@@ -128,16 +128,7 @@ async function call(args: string[]): Promise<void> {
       throw new UsageError('the params must be JSON, e.g. \'{"height": 1}\'');
     }
   }
-  try {
-    print(await callNode(dataDir, method, params));
-  } catch (error) {
-    if (error instanceof RpcCallError) {
-      print({ error: error.error });
-      process.exitCode = 1;
-      return;
-    }
-    throw error;
-  }
+  print(await callNode(dataDir, method, params));
 }
 
 async function status(args: string[]): Promise<void> {
@@ -183,6 +174,10 @@ export async function main(argv: string[]): Promise<void> {
     if (error instanceof UsageError) {
       process.stderr.write(`ingot: ${error.message}\n\n${USAGE}\n`);
       process.exitCode = 2;
+    } else if (error instanceof RpcCallError) {
+      // The node answered with an error: print it as the result, for scripts to read.
+      print({ error: error.error });
+      process.exitCode = 1;
     } else if (error instanceof IngotError) {
       process.stderr.write(`ingot: ${error.code}: ${error.message}\n`);
       process.exitCode = 1;

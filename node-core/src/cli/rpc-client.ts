@@ -23,7 +23,13 @@ export async function callNode(dataDir: string, method: string, params: unknown,
   } catch {
     throw new IngotError('NODE_NOT_RUNNING', `no running node for ${dataDir} (${api} is missing); start it with "ingot start --data ${dataDir}"`);
   }
-  const { url, token } = apiFileSchema.parse(JSON.parse(text));
+  let apiFile: z.infer<typeof apiFileSchema>;
+  try {
+    apiFile = apiFileSchema.parse(JSON.parse(text));
+  } catch {
+    throw new IngotError('API_FILE_INVALID', `${api} is damaged; restart the node to write it again`);
+  }
+  const { url, token } = apiFile;
   let response: Response;
   try {
     response = await fetch(url, {
@@ -33,7 +39,7 @@ export async function callNode(dataDir: string, method: string, params: unknown,
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    throw new IngotError('NODE_NOT_RUNNING', `cannot reach the node at ${url}: ${(error as Error).message}`);
+    throw new IngotError('NODE_NOT_RUNNING', `cannot reach the node at ${url} (${(error as Error).message}); it may have stopped or crashed — start it with "ingot start --data ${dataDir}"`);
   }
   const reply = (await response.json()) as { result?: unknown; error?: RpcError };
   if (reply.error !== undefined) throw new RpcCallError(reply.error);

@@ -47,7 +47,10 @@ export async function resolveTransaction(state: StateReader, tx: Transaction): P
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.join('.') ?? '';
-    throw new ContractError('PAYLOAD_INVALID', `payload${field ? `.${field}` : ''}: ${issue?.message ?? 'invalid'}`, { field });
+    const where = `payload${field ? `.${field}` : ''}`;
+    // The schema library's wording may change between versions; what goes into a receipt (and so into
+    // the block's results root) must not, so the receipt carries only the field and the issue kind.
+    throw new ContractError('PAYLOAD_INVALID', `${where}: ${issue?.message ?? 'invalid'}`, { field, receiptMessage: `${where} is invalid (${issue?.code ?? 'custom'})` });
   }
   const orgId = await orgIdOfSigner(state, signerKey);
   const signer = orgId === undefined ? undefined : await readOrg(state, orgId);
@@ -60,8 +63,9 @@ export async function resolveTransaction(state: StateReader, tx: Transaction): P
 const SUBJECT = /^[\x21-\x7e]{1,128}$/;
 
 function errorReceipt(error: unknown): Receipt {
-  if (error instanceof IngotError) return { ok: false, code: error.code, message: error.message.slice(0, 512), subjects: [] };
-  throw error;
+  if (!(error instanceof IngotError)) throw error;
+  const receiptMessage = error.details?.receiptMessage;
+  return { ok: false, code: error.code, message: (typeof receiptMessage === 'string' ? receiptMessage : error.message).slice(0, 512), subjects: [] };
 }
 
 export interface BlockExecution {
