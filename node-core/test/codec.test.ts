@@ -3,10 +3,9 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { bytesEqual, decode, encode, type CanonicalValue } from '../src/codec/cbor.ts';
 import { IngotError } from '../src/codec/errors.ts';
+import { CONTRACT_NAME, METHOD_NAME, SUBJECT } from '../src/codec/names.ts';
 import { limits } from '../src/codec/limits.ts';
 import {
-  CONTRACT_NAME,
-  METHOD_NAME,
   ROLES,
   decodeBlock,
   decodeBlockHeader,
@@ -265,7 +264,7 @@ const receiptArb: fc.Arbitrary<Receipt> = record({
   ok: fc.boolean(),
   code: textArb(0, 64),
   message: textArb(0, 512),
-  subjects: fc.array(textArb(0, limits.subjectCharsMax), { maxLength: limits.subjectsPerTxMax }),
+  subjects: fc.array(fc.stringMatching(SUBJECT), { maxLength: limits.subjectsPerTxMax }),
 });
 const receiptsArb = fc.array(receiptArb, { maxLength: 4 });
 
@@ -856,6 +855,7 @@ describe('message decoders', () => {
       [decodeReceipts, 'DECODE_INVALID', [{ ...receipt, message: 'x'.repeat(513) }], '0.message'],
       [decodeReceipts, 'DECODE_INVALID', [{ ...receipt, subjects: Array(limits.subjectsPerTxMax + 1).fill('s') }], '0.subjects'],
       [decodeReceipts, 'DECODE_INVALID', [{ ...receipt, subjects: ['s'.repeat(limits.subjectCharsMax + 1)] }], '0.subjects.0'],
+      [decodeReceipts, 'DECODE_INVALID', [{ ...receipt, subjects: ['has space'] }], '0.subjects.0'],
       [decodeReceipts, 'DECODE_INVALID', [{ ...receipt, ok: 1 }], '0.ok'],
       [decodeCommit, 'DECODE_INVALID', { ...commit, sigs: [] }, 'sigs'],
       [decodeCommit, 'DECODE_INVALID', { ...commit, sigs: Array(limits.validatorsMax + 1).fill(commit.sigs[0]) }, 'sigs'],
@@ -879,7 +879,7 @@ describe('message decoders', () => {
     const z32 = new Uint8Array(32);
     assert.equal(decodeTx(encodeTx({ body: new Uint8Array(limits.txBytesMax), sig: new Uint8Array(64) })).body.length, limits.txBytesMax);
     const header: BlockHeader = { v: 1, chain: z32, height: Number.MAX_SAFE_INTEGER, prev: z32, time: Number.MAX_SAFE_INTEGER, proposer: z32, txRoot: z32, resultsRoot: z32, stateRoot: z32 };
-    assert.deepEqual(decodeBlock(encodeBlock({ header, txs: [new Uint8Array(limits.txBytesMax + 128)] })).header, header);
+    assert.deepEqual(decodeBlock(encodeBlock({ header, txs: [new Uint8Array(limits.signedTxBytesMax)] })).header, header);
     const sigs = Array.from({ length: limits.validatorsMax }, (_, i) => ({ validator: new Uint8Array(32).fill(i), sig: new Uint8Array(64) }));
     assert.equal(decodeCommit(encodeCommit({ height: 0, round: 0, block: z32, sigs })).sigs.length, limits.validatorsMax);
     const receipt: Receipt = { ok: false, code: 'c'.repeat(64), message: 'm'.repeat(512), subjects: Array(limits.subjectsPerTxMax).fill('s'.repeat(limits.subjectCharsMax)) };

@@ -80,7 +80,12 @@ async function allPages(rpc: Rpc, method: 'state.history' | 'tx.bySigner', query
     assert.ok(page.entries.length <= limit);
     entries.push(...page.entries);
     if (page.next === undefined) {
-      assert.ok(page.entries.length < limit, 'only a short page may be the last');
+      // No cursor means nothing follows, even when the last page is exactly full.
+      const last = entries.at(-1);
+      if (last !== undefined) {
+        const beyond = resultOf<Results['state.history']>(await rpc(method, { ...query, limit, after: { height: last.height, index: last.index } }));
+        assert.deepEqual(beyond.entries, [], 'a page without next is the last');
+      }
       return entries;
     }
     const last = page.entries.at(-1) as HistoryEntryJson;

@@ -7,10 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { decode, encode, type CanonicalValue } from '../src/codec/cbor.ts';
 import { IngotError } from '../src/codec/errors.ts';
-import { signingKeyFromSeed } from '../src/crypto/ed25519.ts';
 import { toHex } from '../src/crypto/hex.ts';
-import { x25519PublicKey } from '../src/crypto/x25519.ts';
-import { DEFAULT_KDF, generateOrgSecrets, publicKeysOf, readKeyStore, writeKeyStore, type KdfParams, type OrgSecrets } from '../src/node/keystore.ts';
+import { DEFAULT_KDF, generateOrgSecrets, readKeyStore, writeKeyStore, type KdfParams, type OrgSecrets } from '../src/node/keystore.ts';
 
 const FAST_KDF: KdfParams = { N: 2 ** 10, r: 8, p: 1 };
 const PASSPHRASE = 'correct horse battery staple';
@@ -416,12 +414,5 @@ describe('key store', () => {
     assert.ok(rejected > 10, `only ${rejected} edits were refused`);
   });
 
-  test('publicKeysOf gives the Ed25519 and X25519 public keys as hex', () => {
-    const secrets: OrgSecrets = { signingSeeds: [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)], encryptionKey: new Uint8Array(32).fill(3) };
-    const keys = publicKeysOf(secrets);
-    assert.deepEqual(keys.signing, secrets.signingSeeds.map((seed) => toHex(signingKeyFromSeed(seed).publicKey)));
-    assert.equal(keys.encryption, toHex(x25519PublicKey(secrets.encryptionKey)));
-    for (const key of [...keys.signing, keys.encryption]) assert.match(key, /^[0-9a-f]{64}$/);
-    assert.notEqual(keys.signing[0], keys.signing[1]);
-  });
+
 });

@@ -403,6 +403,7 @@ describe('proofs served over RPC', () => {
         const found = (await temp.rpc('tx.get', { hash })).result as Results['tx.get'];
         const block = (await temp.rpc('block.get', { height: found.height })).result as Results['block.get'];
         assert.deepEqual(found.header, block.header);
+        assert.deepEqual((await temp.rpc('block.get', { hash: block.header.hash })).result, block, 'the same block by its hash');
         assert.equal(found.proof.count, block.txs.length);
         assert.equal(found.proof.index, found.index);
         assert.equal(block.txs[found.index], hash);

@@ -196,6 +196,8 @@ describe('JSON-RPC framing over HTTP', () => {
     ['block.get', { height: 1.5 }, 'height'],
     ['block.get', {}, 'height'],
     ['block.get', { height: 1, extra: 2 }, 'extra'],
+    ['block.get', { height: 1, hash: 'ab'.repeat(32) }, 'height'],
+    ['block.get', { hash: 'xyz' }, 'hash'],
     ['node.status', { verbose: true }, 'verbose'],
     ['tx.get', { hash: 'abc' }, 'hash'],
     ['tx.get', { hash: 'AB'.repeat(32) }, 'hash'],

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONTRACT_NAME, METHOD_NAME, ORG_ID, SUBJECT } from '../codec/names.ts';
 import { jsonObject, type JsonValue } from './json.ts';
 
 /**
@@ -11,10 +12,10 @@ const hexBytes = z.string().regex(/^(?:[0-9a-f]{2})+$/, 'expected lower-case hex
 const height = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const cursor = z.object({ height, index: z.number().int().nonnegative().max(2 ** 32 - 1) }).strict();
 const pageLimit = z.number().int().min(1).max(1000).default(100);
-const contractName = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected a contract name such as "identity"');
-const methodName = z.string().regex(/^[a-z][a-zA-Z0-9]{0,47}$/, 'expected a method name such as "updateProfile"');
-const orgId = z.string().regex(/^[0-9a-f]{40}$/, 'expected an organisation id (40 lower-case hex characters)');
-const subject = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'expected an id of 1 to 128 printable characters');
+const contractName = z.string().regex(CONTRACT_NAME, 'expected a contract name such as "identity"');
+const methodName = z.string().regex(METHOD_NAME, 'expected a method name such as "updateProfile"');
+const orgId = z.string().regex(ORG_ID, 'expected an organisation id (40 lower-case hex characters)');
+const subject = z.string().regex(SUBJECT, 'expected an id of 1 to 128 printable characters without spaces');
 
 export const paramsSchemas = {
   'node.status': z.object({}).strict(),
@@ -24,7 +25,10 @@ export const paramsSchemas = {
   'tx.submitSigned': z.object({ tx: hexBytes, waitForCommit: z.boolean().default(false) }).strict(),
   'tx.get': z.object({ hash: hex32 }).strict(),
   'tx.bySigner': z.object({ signer: hex32, after: cursor.optional(), limit: pageLimit }).strict(),
-  'block.get': z.object({ height }).strict(),
+  'block.get': z
+    .object({ height: height.optional(), hash: hex32.optional() })
+    .strict()
+    .refine((p) => (p.height === undefined) !== (p.hash === undefined), { message: 'give either height or hash', path: ['height'] }),
   'blocks.subscribe': z.object({}).strict(),
   'blocks.unsubscribe': z.object({ subscription: z.string().min(1).max(64) }).strict(),
   'org.get': z.object({ id: orgId }).strict(),
@@ -94,7 +98,7 @@ export interface HistoryEntryJson {
 
 export interface HistoryPage {
   entries: HistoryEntryJson[];
-  /** Pass as `after` to read the next page; absent on the last page. */
+  /** Pass as `after` to read the next page; absent when nothing follows. */
   next?: { height: number; index: number };
 }
 

@@ -2,6 +2,8 @@
 export const limits = {
   /** Encoded transaction body. */
   txBytesMax: 16 * 1024,
+  /** A signed transaction: the body plus the envelope around it (map, two keys, the signature). */
+  signedTxBytesMax: 16 * 1024 + 96,
   /** Transactions in one block. */
   blockTxsMax: 10_000,
   /** Encoded transactions in one block, added up. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { decode, encode, type CanonicalValue } from './cbor.ts';
 import { IngotError } from './errors.ts';
 import { limits } from './limits.ts';
+import { CONTRACT_NAME, METHOD_NAME, SUBJECT } from './names.ts';
 import { payloadShapeProblem } from './payload.ts';
 
 /**
@@ -40,8 +41,6 @@ const payloadSchema = z
   })
   .pipe(z.record(z.string(), canonicalValue));
 
-export const CONTRACT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
-export const METHOD_NAME = /^[a-z][a-zA-Z0-9]{0,47}$/;
 
 export const txBodySchema = z
   .object({
@@ -78,7 +77,7 @@ export type BlockHeader = z.infer<typeof blockHeaderSchema>;
 export const blockSchema = z
   .object({
     header: blockHeaderSchema,
-    txs: z.array(boundedBytes(limits.txBytesMax + 128)).max(limits.blockTxsMax),
+    txs: z.array(boundedBytes(limits.signedTxBytesMax)).max(limits.blockTxsMax),
   })
   .strict();
 export type Block = z.infer<typeof blockSchema>;
@@ -88,7 +87,7 @@ export const receiptSchema = z
     ok: z.boolean(),
     code: z.string().max(64),
     message: z.string().max(512),
-    subjects: z.array(z.string().max(limits.subjectCharsMax)).max(limits.subjectsPerTxMax),
+    subjects: z.array(z.string().regex(SUBJECT)).max(limits.subjectsPerTxMax),
   })
   .strict();
 export type Receipt = z.infer<typeof receiptSchema>;

@@ -2,6 +2,7 @@ import { assert, IngotError } from '../codec/errors.ts';
 import { bytesEqual } from '../codec/cbor.ts';
 import { limits } from '../codec/limits.ts';
 import type { Receipt } from '../codec/messages.ts';
+import { SUBJECT } from '../codec/names.ts';
 import { StateOverlay, type StateReader, type WriteSet } from '../ledger/state.ts';
 import { transactionSignatureValid, type Transaction } from '../ledger/transaction.ts';
 import { ContractError, type BlockContext, type Method } from './contract.ts';
@@ -59,8 +60,6 @@ export async function resolveTransaction(state: StateReader, tx: Transaction): P
   return { method, payload: parsed.data, signer };
 }
 
-/** Subjects are index keys: printable ASCII without spaces, so they sort and never contain the index separator. */
-const SUBJECT = /^[\x21-\x7e]{1,128}$/;
 
 function errorReceipt(error: unknown): Receipt {
   if (!(error instanceof IngotError)) throw error;

@@ -31,7 +31,6 @@ export type OrgRecord = z.infer<typeof orgRecordSchema>;
 const validatorsSchema = z.array(z.object({ key: bytes32, org: z.string(), power: z.number().int().positive() }).strict());
 
 const ORG_ID_TAG = domainTag('org-id');
-export const ORG_ID = /^[0-9a-f]{40}$/;
 
 /** An organisation keeps the id derived from its first signing key through every key rotation. */
 export function orgIdOf(firstSigningKey: Uint8Array): string {

@@ -10,7 +10,3 @@ export function findMethod(contract: string, method: string): Method<unknown> | 
   if (!Object.hasOwn(found.methods, method)) return 'no-method';
   return found.methods[method] as Method<unknown>;
 }
-
-export function contractNames(): string[] {
-  return [...contracts.keys()];
-}

@@ -18,8 +18,6 @@ export interface Transaction {
 }
 
 const TX_TAG = domainTag('tx');
-/** Envelope overhead around the body: the map, two keys, the signature. */
-const TX_ENVELOPE_BYTES_MAX = 96;
 
 export function txId(bodyBytes: Uint8Array): Uint8Array {
   return sha256(TX_TAG, bodyBytes);
@@ -37,8 +35,8 @@ export function signTransaction(body: TxBody, key: SigningKey): Transaction {
 
 /** Decode and size limits: the first two steps of the validation pipeline. */
 export function parseTransaction(bytes: Uint8Array): Transaction {
-  if (bytes.length > limits.txBytesMax + TX_ENVELOPE_BYTES_MAX) {
-    throw new IngotError('TX_TOO_LARGE', `transaction is ${bytes.length} bytes, the limit is ${limits.txBytesMax + TX_ENVELOPE_BYTES_MAX}`);
+  if (bytes.length > limits.signedTxBytesMax) {
+    throw new IngotError('TX_TOO_LARGE', `transaction is ${bytes.length} bytes, the limit is ${limits.signedTxBytesMax}`);
   }
   const envelope = decodeTx(bytes);
   const body = decodeTxBody(envelope.body);

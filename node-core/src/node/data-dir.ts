@@ -89,7 +89,7 @@ export async function nodeKeyFromSeed(seed: Uint8Array): Promise<NodeKey> {
 
 export async function createNodeKey(paths: DataPaths): Promise<NodeKey> {
   const seed = new Uint8Array(randomBytes(32));
-  // Kept unencrypted, like any server's host key, so that a node can restart unattended.
+  // Kept unencrypted, like a server's host key: it identifies the node and signs votes, nothing more.
   await writeFileAtomic(paths.nodeKey, `${JSON.stringify({ version: 1, seed: Buffer.from(seed).toString('hex') })}\n`);
   return nodeKeyFromSeed(seed);
 }

@@ -4,9 +4,7 @@ import { promisify } from 'node:util';
 import { z } from 'zod';
 import { decode, encode } from '../codec/cbor.ts';
 import { IngotError } from '../codec/errors.ts';
-import { signingKeyFromSeed } from '../crypto/ed25519.ts';
-import { fromHex, toHex } from '../crypto/hex.ts';
-import { x25519PublicKey } from '../crypto/x25519.ts';
+import { fromHex } from '../crypto/hex.ts';
 import { writeFileAtomic } from './files.ts';
 
 const scrypt = promisify(scryptCallback) as (password: string, salt: Uint8Array, keylen: number, options: object) => Promise<Buffer>;
@@ -107,8 +105,4 @@ export async function readKeyStore(path: string, passphrase: string): Promise<Or
   const secrets = secretsSchema.safeParse(decode(new Uint8Array(plaintext)));
   if (!secrets.success) throw new IngotError('KEYSTORE_CORRUPT', `the key store at ${path} holds unexpected content`);
   return secrets.data;
-}
-
-export function publicKeysOf(secrets: OrgSecrets): { signing: string[]; encryption: string } {
-  return { signing: secrets.signingSeeds.map((seed) => toHex(signingKeyFromSeed(seed).publicKey)), encryption: toHex(x25519PublicKey(secrets.encryptionKey)) };
 }

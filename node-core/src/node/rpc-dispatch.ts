@@ -58,8 +58,7 @@ async function run(node: IngotNode, method: MethodName, rawParams: unknown, id: 
   } catch (error) {
     if (error instanceof IngotError) {
       const field = typeof error.details?.field === 'string' ? error.details.field : undefined;
-      const number = error.code === 'INVALID_HEX' ? rpcErrorNumbers.INVALID_PARAMS : rpcErrorNumbers.APPLICATION_ERROR;
-      return failure(id, number, error.code, error.message, field);
+      return failure(id, rpcErrorNumbers.APPLICATION_ERROR, error.code, error.message, field);
     }
     if (error instanceof InvariantError) throw error;
     console.error(`rpc ${method} failed:`, error);

@@ -15,11 +15,14 @@ export interface RpcSession {
 type Handler<M extends MethodName> = (node: IngotNode, params: ParsedParams<M>, session: RpcSession | undefined) => Promise<Results[M]>;
 type Handlers = { [M in MethodName]: Handler<M> };
 
-function page(entries: HistoryEntry[], limit: number): HistoryPage {
-  const last = entries.at(-1);
+/** `read` is asked for one entry more than the page holds, to know whether a next page exists. */
+async function page(limit: number, read: (count: number) => Promise<HistoryEntry[]>): Promise<HistoryPage> {
+  const entries = await read(limit + 1);
+  const shown = entries.slice(0, limit);
+  const last = shown.at(-1);
   return {
-    entries: entries.map(historyEntryJson),
-    ...(entries.length === limit && last !== undefined ? { next: { height: last.height, index: last.index } } : {}),
+    entries: shown.map(historyEntryJson),
+    ...(entries.length > limit && last !== undefined ? { next: { height: last.height, index: last.index } } : {}),
   };
 }
 
@@ -75,9 +78,11 @@ export const handlers: Handlers = {
     };
   },
   async 'tx.bySigner'(node, { signer, after, limit }) {
-    return page(await node.ledger.historyOfSigner(fromHex(signer, 32, 'signer'), after, limit), limit);
+    return page(limit, (count) => node.ledger.historyOfSigner(fromHex(signer, 32, 'signer'), after, count));
   },
-  async 'block.get'(node, { height }) {
+  async 'block.get'(node, { height: byHeight, hash }) {
+    const height = hash === undefined ? (byHeight as number) : await node.ledger.heightOfHash(fromHex(hash, 32, 'hash'));
+    if (height === undefined) throw new IngotError('BLOCK_NOT_FOUND', `no block with hash ${hash}`);
     const header = await node.ledger.header(height);
     if (header === undefined) throw new IngotError('BLOCK_NOT_FOUND', `no block at height ${height}; the head is ${node.ledger.head.height}`);
     const [txs, commit] = await Promise.all([node.ledger.blockTransactions(height), node.ledger.commitOf(height)]);
@@ -101,6 +106,6 @@ export const handlers: Handlers = {
     return { hash: tx.idHex, height: outcome.height, signingKey: toHex(signingKey) };
   },
   async 'state.history'(node, { subject, after, limit }) {
-    return page(await node.ledger.historyOfSubject(subject, after, limit), limit);
+    return page(limit, (count) => node.ledger.historyOfSubject(subject, after, count));
   },
 };
