@@ -19,6 +19,7 @@ export const SUBSCRIBER_BUFFER_BYTES_MAX = 8 * 1024 * 1024;
 export const SUBSCRIPTIONS_PER_CONNECTION_MAX = 16;
 export const CALLS_IN_FLIGHT_PER_CONNECTION_MAX = 256;
 export const WS_CLOSE_GRACE_MS = 1000;
+export const CONNECTIONS_MAX = 256;
 /** Browsers cannot set headers on a WebSocket, so they offer the token as a subprotocol next to this one. */
 export const WS_PROTOCOL = 'ingot-rpc';
 export const WS_TOKEN_PROTOCOL_PREFIX = 'ingot-token.';
@@ -109,6 +110,8 @@ export async function startRpcServer(node: IngotNode, options: { port: number; a
     sockets.handleUpgrade(request, socket, head, (ws) => serveSocket(node, ws));
   });
 
+  // Local clients are few (the desktop window, a CLI, scripts); a flood of connections is refused by the OS queue.
+  server.maxConnections = CONNECTIONS_MAX;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => {
