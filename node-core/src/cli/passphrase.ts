@@ -15,14 +15,18 @@ export async function readPassphrase(prompt: string, confirm = false): Promise<s
 
 function ask(prompt: string): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  // Show the prompt, but not what is typed after it.
+  let muted = false;
   const output = rl as unknown as { _writeToOutput: (text: string) => void };
-  process.stderr.write(prompt);
-  output._writeToOutput = () => {};
-  return new Promise((resolve) =>
-    rl.question('', (answer) => {
+  output._writeToOutput = (text) => {
+    if (!muted) process.stderr.write(text);
+  };
+  return new Promise((resolve) => {
+    rl.question(prompt, (answer) => {
       rl.close();
       process.stderr.write('\n');
       resolve(answer);
-    }),
-  );
+    });
+    muted = true;
+  });
 }
