@@ -62,7 +62,8 @@ export function decodeChunk(chunk: Uint8Array): HistoryEntry[] {
   const entries: HistoryEntry[] = [];
   for (const record of splitRecords(chunk)) {
     const { height, index } = readPosition(record, 0);
-    const hash = new Uint8Array(record.subarray(POSITION_BYTES, POSITION_BYTES + ID_BYTES));
+    // A view into the chunk, not a copy: a long history is read often and its entries live briefly.
+    const hash = new Uint8Array(record.buffer, record.byteOffset + POSITION_BYTES, ID_BYTES);
     const okByte = record[POSITION_BYTES + ID_BYTES];
     if (okByte !== 0 && okByte !== 1) throw corrupt();
     let offset = POSITION_BYTES + ID_BYTES + 1;
