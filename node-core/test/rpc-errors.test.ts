@@ -577,6 +577,8 @@ describe('signed transactions that the node must refuse', () => {
       assertError(await temp.rpc('tx.submit', { contract: 'nope', method: 'updateProfile', payload: { contact: 'x' } }), E.APP, 'CONTRACT_NOT_FOUND');
       assertError(await temp.rpc('tx.submit', { contract: 'identity', method: 'nope', payload: { contact: 'x' } }), E.APP, 'METHOD_NOT_FOUND');
       assertError(await temp.rpc('tx.submit', { contract: 'identity', method: 'constructor', payload: { contact: 'x' } }), E.APP, 'METHOD_NOT_FOUND');
+      // membership holds the organisations but has no callable method yet.
+      assertError(await temp.rpc('tx.submit', { contract: 'membership', method: 'invite', payload: {} }), E.APP, 'METHOD_NOT_FOUND');
     }));
 
   test('a payload the method does not accept is PAYLOAD_INVALID, naming the field', () =>

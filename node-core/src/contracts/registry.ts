@@ -1,8 +1,9 @@
 import type { Contract, Method } from './contract.ts';
 import { identity } from './identity.ts';
+import { membership } from './membership.ts';
 
-/** The built-in contracts; membership's records are written by genesis until governance methods exist. */
-const contracts: ReadonlyMap<string, Contract> = new Map([identity].map((contract) => [contract.name, contract]));
+/** The built-in contracts. */
+const contracts: ReadonlyMap<string, Contract> = new Map([membership, identity].map((contract) => [contract.name, contract]));
 
 export function findMethod(contract: string, method: string): Method<unknown> | 'no-contract' | 'no-method' {
   const found = contracts.get(contract);
