@@ -9,7 +9,8 @@ import { startRpcServer } from '../node/rpc-server.ts';
 import { verifyLedger } from '../node/verify-ledger.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import { readPassphrase } from './passphrase.ts';
-import { callNode, RpcCallError } from './rpc-client.ts';
+import { RpcCallError } from '../api/client.ts';
+import { nodeClient } from './rpc-client.ts';
 
 const USAGE = `Usage: ingot <command> [options]
 
@@ -128,12 +129,12 @@ async function call(args: string[]): Promise<void> {
       throw new UsageError('the params must be JSON, e.g. \'{"height": 1}\'');
     }
   }
-  print(await callNode(dataDir, method, params));
+  print(await (await nodeClient(dataDir)).request(method, params));
 }
 
 async function status(args: string[]): Promise<void> {
   const { values } = parse(args, { data: { type: 'string' } });
-  print(await callNode(required(values, 'data'), 'node.status', {}));
+  print(await (await nodeClient(required(values, 'data'))).call('node.status', {}));
 }
 
 async function verify(args: string[]): Promise<void> {

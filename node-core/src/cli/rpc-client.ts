@@ -1,21 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { RpcError } from '../api/errors.ts';
+import { httpTransport, RpcClient } from '../api/client.ts';
 import { IngotError } from '../codec/errors.ts';
 import { dataPaths } from '../node/data-dir.ts';
 
 const apiFileSchema = z.object({ url: z.string(), port: z.number().int(), token: z.string().min(1) });
 
-export class RpcCallError extends Error {
-  readonly error: RpcError;
-  constructor(error: RpcError) {
-    super(error.message);
-    this.error = error;
-  }
-}
-
-/** Calls a running node over HTTP with the token its api.json holds. */
-export async function callNode(dataDir: string, method: string, params: unknown, timeoutMs = 120_000): Promise<unknown> {
+/** A client for the node running on a data directory, from the address and token in its api.json. */
+export async function nodeClient(dataDir: string): Promise<RpcClient> {
   const { api } = dataPaths(dataDir);
   let text: string;
   try {
@@ -30,18 +22,14 @@ export async function callNode(dataDir: string, method: string, params: unknown,
     throw new IngotError('API_FILE_INVALID', `${api} is damaged; restart the node to write it again`);
   }
   const { url, token } = apiFile;
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-  } catch (error) {
-    throw new IngotError('NODE_NOT_RUNNING', `cannot reach the node at ${url} (${(error as Error).message}); it may have stopped or crashed — start it with "ingot start --data ${dataDir}"`);
-  }
-  const reply = (await response.json()) as { result?: unknown; error?: RpcError };
-  if (reply.error !== undefined) throw new RpcCallError(reply.error);
-  return reply.result;
+  const transport = httpTransport(url, token);
+  return new RpcClient({
+    async send(body) {
+      try {
+        return await transport.send(body);
+      } catch (error) {
+        throw new IngotError('NODE_NOT_RUNNING', `cannot reach the node at ${url} (${(error as Error).message}); it may have stopped or crashed — start it with "ingot start --data ${dataDir}"`);
+      }
+    },
+  });
 }
