@@ -1,0 +1,327 @@
+import { assert } from '../codec/errors.ts';
+
+/**
+ * Tendermint BFT (Buchman, Kwon, Milosevic 2018, "The latest gossip on BFT consensus") as a pure
+ * state machine: events in (a proposal, a vote, a timeout, a value to propose, a height reached by
+ * sync), actions out (broadcast, schedule a timeout, ask for a value, commit, report evidence).
+ * No clock, socket or disk: the driver persists what it is about to sign, delivers messages and
+ * fires timeouts, so a simulator can run a whole cluster from one seed.
+ */
+
+export type VoteType = 'prevote' | 'precommit';
+export type TimeoutStep = 'propose' | 'prevote' | 'precommit';
+
+export interface Vote {
+  readonly type: VoteType;
+  readonly height: number;
+  readonly round: number;
+  /** null is a vote for nothing ("nil"). */
+  readonly blockId: string | null;
+  readonly validator: string;
+}
+
+export interface Proposal<V> {
+  readonly height: number;
+  readonly round: number;
+  readonly blockId: string;
+  readonly value: V;
+  /** The round in which the value got a prevote quorum before, or -1. */
+  readonly validRound: number;
+  readonly proposer: string;
+}
+
+export type ConsensusEvent<V> =
+  | { readonly kind: 'proposal'; readonly proposal: Proposal<V>; readonly valid: boolean }
+  | { readonly kind: 'vote'; readonly vote: Vote }
+  | { readonly kind: 'timeout'; readonly step: TimeoutStep; readonly height: number; readonly round: number }
+  | { readonly kind: 'value'; readonly height: number; readonly round: number; readonly blockId: string; readonly value: V }
+  | { readonly kind: 'synced'; readonly height: number };
+
+export type ConsensusAction<V> =
+  | { readonly kind: 'requestValue'; readonly height: number; readonly round: number }
+  | { readonly kind: 'broadcastProposal'; readonly proposal: Proposal<V> }
+  | { readonly kind: 'broadcastVote'; readonly vote: Vote }
+  | { readonly kind: 'scheduleTimeout'; readonly step: TimeoutStep; readonly height: number; readonly round: number; readonly delayMs: number }
+  | { readonly kind: 'commit'; readonly height: number; readonly round: number; readonly blockId: string; readonly value: V; readonly precommits: readonly Vote[] }
+  | { readonly kind: 'evidence'; readonly first: Vote; readonly second: Vote };
+
+export interface Validator {
+  readonly id: string;
+  readonly power: number;
+}
+
+export interface TimeoutConfig {
+  readonly proposeMs: number;
+  readonly prevoteMs: number;
+  readonly precommitMs: number;
+  /** Added per round, so that rounds eventually outlast any delay of a synchronous period. */
+  readonly roundIncrementMs: number;
+}
+
+/** The last thing this validator signed, kept on disk by the driver: it never signs at or before it again. */
+export interface SignedPosition {
+  readonly height: number;
+  readonly round: number;
+  /** 0 proposal, 1 prevote, 2 precommit. */
+  readonly step: number;
+}
+
+export interface ConsensusOptions {
+  readonly self: string;
+  readonly validators: readonly Validator[];
+  readonly timeouts: TimeoutConfig;
+  readonly height: number;
+  readonly lastSigned?: SignedPosition;
+}
+
+/** Rounds ahead of the current one that are kept; messages further ahead are dropped, not buffered. */
+export const ROUNDS_AHEAD_MAX = 64;
+
+const STEP_ORDER = { propose: 0, prevote: 1, precommit: 2 } as const;
+
+export class Tendermint<V> {
+  readonly #self: string;
+  readonly #validators: ReadonlyMap<string, number>;
+  readonly #order: readonly string[];
+  readonly #total: number;
+  readonly #timeouts: TimeoutConfig;
+  #lastSigned: SignedPosition | undefined;
+
+  height: number;
+  round = 0;
+  step: TimeoutStep = 'propose';
+  #lockedRound = -1;
+  #lockedBlockId: string | null = null;
+  #validRound = -1;
+  #validBlockId: string | null = null;
+  #validValue: V | undefined;
+  #proposals = new Map<number, { proposal: Proposal<V>; valid: boolean }>();
+  #votes = new Map<string, Map<string, Vote>>();
+  #once = new Set<string>();
+  #actions: ConsensusAction<V>[] = [];
+
+  constructor(options: ConsensusOptions) {
+    assert(options.validators.length > 0, 'a validator set is never empty');
+    this.#self = options.self;
+    this.#validators = new Map(options.validators.map((v) => [v.id, v.power]));
+    this.#order = options.validators.map((v) => v.id);
+    this.#total = options.validators.reduce((sum, v) => sum + v.power, 0);
+    this.#timeouts = options.timeouts;
+    this.#lastSigned = options.lastSigned;
+    this.height = options.height;
+  }
+
+  get lastSigned(): SignedPosition | undefined {
+    return this.#lastSigned;
+  }
+
+  proposer(height: number, round: number): string {
+    return this.#order[(height + round) % this.#order.length] as string;
+  }
+
+  /** Starts round 0 of the current height. */
+  start(): ConsensusAction<V>[] {
+    this.#startRound(0);
+    return this.#drain();
+  }
+
+  handle(event: ConsensusEvent<V>): ConsensusAction<V>[] {
+    switch (event.kind) {
+      case 'proposal':
+        this.#onProposal(event.proposal, event.valid);
+        break;
+      case 'vote':
+        this.#onVote(event.vote);
+        break;
+      case 'timeout':
+        this.#onTimeout(event.step, event.height, event.round);
+        break;
+      case 'value':
+        if (event.height === this.height && event.round === this.round && this.step === 'propose') {
+          this.#propose({ height: this.height, round: this.round, blockId: event.blockId, value: event.value, validRound: -1, proposer: this.#self });
+        }
+        break;
+      case 'synced':
+        if (event.height >= this.height) this.#enterHeight(event.height + 1);
+        break;
+      default: {
+        const unexpected: never = event;
+        throw new Error(`unexpected consensus event ${JSON.stringify(unexpected)}`);
+      }
+    }
+    this.#applyRules();
+    return this.#drain();
+  }
+
+  #drain(): ConsensusAction<V>[] {
+    const actions = this.#actions;
+    this.#actions = [];
+    return actions;
+  }
+
+  #enterHeight(height: number): void {
+    this.height = height;
+    this.#lockedRound = -1;
+    this.#lockedBlockId = null;
+    this.#validRound = -1;
+    this.#validBlockId = null;
+    this.#validValue = undefined;
+    this.#proposals = new Map();
+    this.#votes = new Map();
+    this.#once = new Set();
+    this.#startRound(0);
+  }
+
+  #startRound(round: number): void {
+    this.round = round;
+    this.step = 'propose';
+    if (this.proposer(this.height, round) === this.#self) {
+      if (this.#validValue !== undefined && this.#validBlockId !== null) {
+        this.#propose({ height: this.height, round, blockId: this.#validBlockId, value: this.#validValue, validRound: this.#validRound, proposer: this.#self });
+      } else {
+        this.#actions.push({ kind: 'requestValue', height: this.height, round });
+      }
+    }
+    this.#schedule('propose', round);
+  }
+
+  #schedule(step: TimeoutStep, round: number): void {
+    const base = step === 'propose' ? this.#timeouts.proposeMs : step === 'prevote' ? this.#timeouts.prevoteMs : this.#timeouts.precommitMs;
+    this.#actions.push({ kind: 'scheduleTimeout', step, height: this.height, round, delayMs: base + round * this.#timeouts.roundIncrementMs });
+  }
+
+  /** Signs only past everything signed before: a restart can never make this validator equivocate. */
+  #maySign(round: number, step: number): boolean {
+    const last = this.#lastSigned;
+    if (last !== undefined && (this.height < last.height || (this.height === last.height && (round < last.round || (round === last.round && step <= last.step))))) return false;
+    this.#lastSigned = { height: this.height, round, step };
+    return true;
+  }
+
+  #propose(proposal: Proposal<V>): void {
+    if (this.#proposals.has(proposal.round) || !this.#maySign(proposal.round, 0)) return;
+    this.#actions.push({ kind: 'broadcastProposal', proposal });
+    this.#proposals.set(proposal.round, { proposal, valid: true });
+  }
+
+  #vote(type: VoteType, blockId: string | null): void {
+    this.step = type;
+    if (!this.#validators.has(this.#self) || !this.#maySign(this.round, STEP_ORDER[type])) return;
+    const vote: Vote = { type, height: this.height, round: this.round, blockId, validator: this.#self };
+    this.#actions.push({ kind: 'broadcastVote', vote });
+    this.#record(vote);
+  }
+
+  #onProposal(proposal: Proposal<V>, valid: boolean): void {
+    if (proposal.height !== this.height || proposal.round > this.round + ROUNDS_AHEAD_MAX) return;
+    if (proposal.proposer !== this.proposer(proposal.height, proposal.round) || proposal.validRound >= proposal.round) return;
+    if (!this.#proposals.has(proposal.round)) this.#proposals.set(proposal.round, { proposal, valid });
+  }
+
+  #onVote(vote: Vote): void {
+    if (vote.height !== this.height || vote.round > this.round + ROUNDS_AHEAD_MAX || !this.#validators.has(vote.validator)) return;
+    this.#record(vote);
+  }
+
+  #record(vote: Vote): void {
+    const key = `${vote.round}/${vote.type}`;
+    let votes = this.#votes.get(key);
+    if (votes === undefined) {
+      votes = new Map();
+      this.#votes.set(key, votes);
+    }
+    const earlier = votes.get(vote.validator);
+    if (earlier === undefined) votes.set(vote.validator, vote);
+    else if (earlier.blockId !== vote.blockId) this.#actions.push({ kind: 'evidence', first: earlier, second: vote });
+  }
+
+  #onTimeout(step: TimeoutStep, height: number, round: number): void {
+    if (height !== this.height || round !== this.round) return;
+    if (step === 'propose' && this.step === 'propose') this.#vote('prevote', null);
+    else if (step === 'prevote' && this.step === 'prevote') this.#vote('precommit', null);
+    else if (step === 'precommit') this.#startRound(round + 1);
+  }
+
+  #power(votes: Iterable<Vote>, blockId?: string | null): number {
+    let power = 0;
+    for (const vote of votes) if (blockId === undefined || vote.blockId === blockId) power += this.#validators.get(vote.validator) ?? 0;
+    return power;
+  }
+
+  #quorum(power: number): boolean {
+    return power * 3 > this.#total * 2;
+  }
+
+  #votesAt(round: number, type: VoteType): Vote[] {
+    return [...(this.#votes.get(`${round}/${type}`)?.values() ?? [])];
+  }
+
+  #first(rule: string): boolean {
+    if (this.#once.has(rule)) return false;
+    this.#once.add(rule);
+    return true;
+  }
+
+  /** Re-evaluates every rule until none fires: the order of messages never matters, only what has arrived. */
+  #applyRules(): void {
+    for (let pass = 0; pass < 1_000; pass++) {
+      const before = `${this.height}/${this.round}/${this.step}/${this.#actions.length}`;
+      this.#applyOnce();
+      if (`${this.height}/${this.round}/${this.step}/${this.#actions.length}` === before) return;
+    }
+    assert(false, 'consensus rules did not settle');
+  }
+
+  #applyOnce(): void {
+    // Decide: a proposal and a precommit quorum for it, in any round.
+    for (const [round, { proposal, valid }] of this.#proposals) {
+      const precommits = this.#votesAt(round, 'precommit').filter((v) => v.blockId === proposal.blockId);
+      if (valid && this.#quorum(this.#power(precommits))) {
+        this.#actions.push({ kind: 'commit', height: this.height, round, blockId: proposal.blockId, value: proposal.value, precommits });
+        this.#enterHeight(this.height + 1);
+        return;
+      }
+    }
+    // Catch up: more than a third of the power is in a later round.
+    for (let round = this.round + 1; round <= this.round + ROUNDS_AHEAD_MAX; round++) {
+      const senders = new Map<string, Vote>();
+      for (const type of ['prevote', 'precommit'] as const) for (const vote of this.#votesAt(round, type)) senders.set(vote.validator, vote);
+      if (this.#power(senders.values()) * 3 > this.#total) {
+        this.#startRound(round);
+        return;
+      }
+    }
+    const round = this.round;
+    const current = this.#proposals.get(round);
+    const prevotes = this.#votesAt(round, 'prevote');
+    if (this.step === 'propose' && current !== undefined) {
+      const { proposal, valid } = current;
+      if (proposal.validRound === -1) {
+        this.#vote('prevote', valid && (this.#lockedRound === -1 || this.#lockedBlockId === proposal.blockId) ? proposal.blockId : null);
+        return;
+      }
+      const earlier = this.#votesAt(proposal.validRound, 'prevote').filter((v) => v.blockId === proposal.blockId);
+      if (this.#quorum(this.#power(earlier))) {
+        this.#vote('prevote', valid && (this.#lockedRound <= proposal.validRound || this.#lockedBlockId === proposal.blockId) ? proposal.blockId : null);
+        return;
+      }
+    }
+    if (this.step === 'prevote' && this.#quorum(this.#power(prevotes)) && this.#first(`prevote-timeout/${round}`)) this.#schedule('prevote', round);
+    if (current !== undefined && current.valid && this.step !== 'propose' && this.#quorum(this.#power(prevotes, current.proposal.blockId)) && this.#first(`polka/${round}`)) {
+      if (this.step === 'prevote') {
+        this.#lockedRound = round;
+        this.#lockedBlockId = current.proposal.blockId;
+        this.#vote('precommit', current.proposal.blockId);
+      }
+      this.#validRound = round;
+      this.#validBlockId = current.proposal.blockId;
+      this.#validValue = current.proposal.value;
+      return;
+    }
+    if (this.step === 'prevote' && this.#quorum(this.#power(prevotes, null))) {
+      this.#vote('precommit', null);
+      return;
+    }
+    if (this.#quorum(this.#power(this.#votesAt(round, 'precommit'))) && this.#first(`precommit-timeout/${round}`)) this.#schedule('precommit', round);
+  }
+}
