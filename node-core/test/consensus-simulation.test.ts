@@ -4,8 +4,10 @@ import { Tendermint, type ConsensusAction, type ConsensusEvent, type SignedPosit
 
 /**
  * Deterministic simulation of a 4-validator cluster: one seed decides every delay, drop,
- * duplicate, partition, crash and restart. Safety is checked after every step, liveness after the
- * network heals. Replay one seed with: INGOT_SIM_SEED=<seed> node --test node-core/test/consensus-simulation.test.ts
+ * duplicate and partition, and either the crashes and restarts or what a byzantine validator tells
+ * each peer. Safety is checked after every step, liveness after the
+ * network heals. Replay one seed with:
+ * INGOT_SIM_FAULTS=crashes|byzantine INGOT_SIM_SEED=<seed> node --test node-core/test/consensus-simulation.test.ts
  */
 
 const SEEDS = 500;
@@ -16,6 +18,8 @@ const CHAOS_MS = 2_000;
 const HEIGHTS_AFTER_HEAL = 3;
 const LIVENESS_MS = 30_000;
 const STEPS_MAX = 300_000;
+const BYZANTINE_SEEDS = 100;
+const BYZANTINE_RUN_MS = 3_000;
 const SYNC_EVERY_MS = 100;
 
 function mulberry32(seed: number): () => number {
@@ -50,10 +54,15 @@ interface Scheduled {
   readonly event: ConsensusEvent<Value> | { kind: 'sync' };
 }
 
-function simulate(seed: number): { heights: number; steps: number } {
+type Faults = 'crashes' | 'byzantine';
+
+function simulate(seed: number, faults: Faults): { heights: number; steps: number; evidence: number } {
   const random = mulberry32(seed);
   const chance = (p: number) => random() < p;
   const dropRate = random() * 0.2;
+  /** One byzantine validator (f = 1 of 4) in 'byzantine' runs; crashes and restarts only in the others. */
+  const byzantine = faults === 'byzantine' ? 'v3' : undefined;
+  const evidenceAgainst = new Set<string>();
   const duplicateRate = random() * 0.1;
   const queue: Scheduled[] = [];
   let seq = 0;
@@ -93,7 +102,8 @@ function simulate(seed: number): { heights: number; steps: number } {
           checkCommit(node, action);
           break;
         case 'evidence':
-          assert.fail(`seed ${seed}: honest validator ${action.first.validator} equivocated`);
+          assert.equal(action.first.validator, byzantine, `seed ${seed}: honest validator ${action.first.validator} reported as equivocating`);
+          evidenceAgainst.add(action.first.validator);
           break;
         default: {
           const unexpected: never = action;
@@ -104,7 +114,8 @@ function simulate(seed: number): { heights: number; steps: number } {
   };
   const keep = (node: SimNode, event: ConsensusEvent<Value>) => {
     if (event.kind === 'proposal') node.gossip.set(`p/${event.proposal.height}/${event.proposal.round}`, event);
-    else if (event.kind === 'vote') node.gossip.set(`v/${event.vote.height}/${event.vote.round}/${event.vote.type}/${event.vote.validator}`, event);
+    // Every distinct vote is relayed, an equivocator's conflicting ones too, so that all see the same tallies.
+    else if (event.kind === 'vote') node.gossip.set(`v/${event.vote.height}/${event.vote.round}/${event.vote.type}/${event.vote.validator}/${event.vote.blockId}`, event);
   };
   const signed = (node: SimNode, event: ConsensusEvent<Value>) => {
     keep(node, event);
@@ -121,8 +132,26 @@ function simulate(seed: number): { heights: number; steps: number } {
     for (const to of nodes.values()) {
       if (to === from || to.group !== from.group || chance(dropRate)) continue;
       const copies = chance(duplicateRate) ? 2 : 1;
-      for (let i = 0; i < copies; i++) push(now + 1 + Math.floor(random() * (chance(0.05) ? 400 : 40)), to, event);
+      const sent = from.id === byzantine ? forge(event) : event;
+      for (let i = 0; i < copies; i++) push(now + 1 + Math.floor(random() * (chance(0.05) ? 400 : 40)), to, sent);
     }
+  };
+  /**
+   * The byzantine validator tells each peer something else: conflicting votes and proposals of its
+   * own. Messages it relays from others are signed by them, so it cannot change those.
+   */
+  const forge = (event: ConsensusEvent<Value>): ConsensusEvent<Value> => {
+    if (chance(0.5)) return event;
+    if (event.kind === 'vote' && event.vote.validator === byzantine) {
+      const { vote } = event;
+      return { kind: 'vote', vote: { ...vote, blockId: chance(0.5) ? null : `evil${vote.height}.${vote.round}.${Math.floor(random() * 3)}` } };
+    }
+    if (event.kind === 'proposal' && event.proposal.proposer === byzantine) {
+      const { proposal } = event;
+      const blockId = `evil${proposal.height}.${proposal.round}.${Math.floor(random() * 3)}`;
+      return { kind: 'proposal', proposal: { ...proposal, blockId, value: blockId }, valid: true };
+    }
+    return event;
   };
   const boot = (node: SimNode) => {
     const height = Math.max(0, ...node.decided.keys()) + 1;
@@ -149,7 +178,7 @@ function simulate(seed: number): { heights: number; steps: number } {
       const victim = nodes.get(VALIDATORS[Math.floor(random() * VALIDATORS.length)] as string) as SimNode;
       if (roll < 0.25) for (const node of nodes.values()) node.group = chance(0.3) ? 1 : 0;
       else if (roll < 0.4) for (const node of nodes.values()) node.group = 0;
-      else if (roll < 0.55 && victim.up && [...nodes.values()].filter((n) => !n.up).length === 0) {
+      else if (roll < 0.55 && byzantine === undefined && victim.up && [...nodes.values()].filter((n) => !n.up).length === 0) {
         victim.up = false;
         victim.incarnation++;
         victim.gossip.clear();
@@ -163,7 +192,9 @@ function simulate(seed: number): { heights: number; steps: number } {
       }
       targetHeight = Math.max(0, ...decided.keys()) + HEIGHTS_AFTER_HEAL;
     }
-    if (healed && [...nodes.values()].every((n) => n.decided.has(targetHeight))) return { heights: targetHeight, steps };
+    if (healed && [...nodes.values()].filter((n) => n.id !== byzantine).every((n) => n.decided.has(targetHeight))) return { heights: targetHeight, steps, evidence: evidenceAgainst.size };
+    // With a byzantine validator only safety is checked here; its liveness belongs to the multi-process tests.
+    if (byzantine !== undefined && now > CHAOS_MS + BYZANTINE_RUN_MS) return { heights: 0, steps, evidence: evidenceAgainst.size };
     if (healed && now > CHAOS_MS + LIVENESS_MS) assert.fail(`seed ${seed}: no progress to height ${targetHeight} within ${LIVENESS_MS} ms after healing`);
 
     let next = 0;
@@ -198,20 +229,36 @@ function simulate(seed: number): { heights: number; steps: number } {
 }
 
 const only = process.env.INGOT_SIM_SEED;
-const seeds = only === undefined ? Array.from({ length: SEEDS }, (_, i) => i + 1) : [Number(only)];
+const onlyFaults = (process.env.INGOT_SIM_FAULTS ?? 'crashes') as Faults;
 
-test(`${seeds.length} seeded cluster runs keep agreement and make progress after healing`, () => {
+function run(faults: Faults, seeds: readonly number[]): { heights: number; evidence: number } {
   let heights = 0;
+  let evidence = 0;
   for (const seed of seeds) {
     try {
-      heights += simulate(seed).heights;
+      const result = simulate(seed, faults);
+      heights += result.heights;
+      evidence += result.evidence;
     } catch (error) {
-      process.stderr.write(`consensus simulation failed for seed ${seed}; replay with INGOT_SIM_SEED=${seed}\n`);
+      process.stderr.write(`consensus simulation (${faults}) failed for seed ${seed}; replay with INGOT_SIM_FAULTS=${faults} INGOT_SIM_SEED=${seed}\n`);
       throw error;
     }
   }
-  assert.ok(heights >= seeds.length * HEIGHTS_AFTER_HEAL);
-});
+  return { heights, evidence };
+}
+
+if (only !== undefined) {
+  test(`seed ${only} (${onlyFaults}) replays`, () => void run(onlyFaults, [Number(only)]));
+} else {
+  test(`${SEEDS} seeded runs with crashes, restarts, drops and partitions keep agreement and progress after healing`, () => {
+    const { heights } = run('crashes', Array.from({ length: SEEDS }, (_, i) => i + 1));
+    assert.ok(heights >= SEEDS * HEIGHTS_AFTER_HEAL);
+  });
+  test(`${BYZANTINE_SEEDS} seeded runs with a byzantine validator keep agreement, and its equivocation is reported`, () => {
+    const { evidence } = run('byzantine', Array.from({ length: BYZANTINE_SEEDS }, (_, i) => i + 1));
+    assert.ok(evidence > 0, 'the byzantine validator was caught equivocating');
+  });
+}
 
 test('a validator restarted with its signing position never signs a second vote for the same step', () => {
   const validators = VALIDATORS.map((id) => ({ id, power: 1 }));

@@ -74,6 +74,8 @@ export interface ConsensusOptions {
   readonly lastSigned?: SignedPosition;
 }
 
+/** Distinct votes kept from one validator for one round and step; more are the same offence again. */
+export const CONFLICTING_VOTES_MAX = 4;
 /** Rounds ahead of the current one that are kept; messages further ahead are dropped, not buffered. */
 export const ROUNDS_AHEAD_MAX = 64;
 
@@ -96,7 +98,7 @@ export class Tendermint<V> {
   #validBlockId: string | null = null;
   #validValue: V | undefined;
   #proposals = new Map<number, { proposal: Proposal<V>; valid: boolean }>();
-  #votes = new Map<string, Map<string, Vote>>();
+  #votes = new Map<string, Map<string, Map<string | null, Vote>>>();
   #once = new Set<string>();
   #actions: ConsensusAction<V>[] = [];
 
@@ -223,6 +225,12 @@ export class Tendermint<V> {
     this.#record(vote);
   }
 
+  /**
+   * Keeps every distinct vote, a validator's conflicting ones too: an equivocator's vote then counts
+   * toward each block it voted for, which quorum intersection already allows for (two quorums share
+   * more than the faulty third). Keeping only its first vote would let it split honest nodes' tallies
+   * and stall the chain. Each validator counts once in "any" tallies.
+   */
   #record(vote: Vote): void {
     const key = `${vote.round}/${vote.type}`;
     let votes = this.#votes.get(key);
@@ -230,9 +238,15 @@ export class Tendermint<V> {
       votes = new Map();
       this.#votes.set(key, votes);
     }
-    const earlier = votes.get(vote.validator);
-    if (earlier === undefined) votes.set(vote.validator, vote);
-    else if (earlier.blockId !== vote.blockId) this.#actions.push({ kind: 'evidence', first: earlier, second: vote });
+    const byBlock = votes.get(vote.validator);
+    if (byBlock === undefined) {
+      votes.set(vote.validator, new Map([[vote.blockId, vote]]));
+      return;
+    }
+    if (byBlock.has(vote.blockId) || byBlock.size >= CONFLICTING_VOTES_MAX) return;
+    const [first] = byBlock.values() as MapIterator<Vote>;
+    byBlock.set(vote.blockId, vote);
+    if (byBlock.size === 2 && first !== undefined) this.#actions.push({ kind: 'evidence', first, second: vote });
   }
 
   #onTimeout(step: TimeoutStep, height: number, round: number): void {
@@ -242,9 +256,12 @@ export class Tendermint<V> {
     else if (step === 'precommit') this.#startRound(round + 1);
   }
 
-  #power(votes: Iterable<Vote>, blockId?: string | null): number {
+  /** Power of the distinct validators among `votes`. */
+  #power(votes: Iterable<Vote>): number {
+    const validators = new Set<string>();
+    for (const vote of votes) validators.add(vote.validator);
     let power = 0;
-    for (const vote of votes) if (blockId === undefined || vote.blockId === blockId) power += this.#validators.get(vote.validator) ?? 0;
+    for (const validator of validators) power += this.#validators.get(validator) ?? 0;
     return power;
   }
 
@@ -252,8 +269,17 @@ export class Tendermint<V> {
     return power * 3 > this.#total * 2;
   }
 
-  #votesAt(round: number, type: VoteType): Vote[] {
-    return [...(this.#votes.get(`${round}/${type}`)?.values() ?? [])];
+  /** Every vote of a round and type, or only those for `blockId` (one per validator). */
+  #votesAt(round: number, type: VoteType, blockId?: string | null): Vote[] {
+    const votes: Vote[] = [];
+    for (const byBlock of this.#votes.get(`${round}/${type}`)?.values() ?? []) {
+      if (blockId === undefined) votes.push(...byBlock.values());
+      else {
+        const vote = byBlock.get(blockId);
+        if (vote !== undefined) votes.push(vote);
+      }
+    }
+    return votes;
   }
 
   #first(rule: string): boolean {
@@ -275,7 +301,7 @@ export class Tendermint<V> {
   #applyOnce(): void {
     // Decide: a proposal and a precommit quorum for it, in any round.
     for (const [round, { proposal, valid }] of this.#proposals) {
-      const precommits = this.#votesAt(round, 'precommit').filter((v) => v.blockId === proposal.blockId);
+      const precommits = this.#votesAt(round, 'precommit', proposal.blockId);
       if (valid && this.#quorum(this.#power(precommits))) {
         this.#actions.push({ kind: 'commit', height: this.height, round, blockId: proposal.blockId, value: proposal.value, precommits });
         this.#enterHeight(this.height + 1);
@@ -300,14 +326,14 @@ export class Tendermint<V> {
         this.#vote('prevote', valid && (this.#lockedRound === -1 || this.#lockedBlockId === proposal.blockId) ? proposal.blockId : null);
         return;
       }
-      const earlier = this.#votesAt(proposal.validRound, 'prevote').filter((v) => v.blockId === proposal.blockId);
+      const earlier = this.#votesAt(proposal.validRound, 'prevote', proposal.blockId);
       if (this.#quorum(this.#power(earlier))) {
         this.#vote('prevote', valid && (this.#lockedRound <= proposal.validRound || this.#lockedBlockId === proposal.blockId) ? proposal.blockId : null);
         return;
       }
     }
     if (this.step === 'prevote' && this.#quorum(this.#power(prevotes)) && this.#first(`prevote-timeout/${round}`)) this.#schedule('prevote', round);
-    if (current !== undefined && current.valid && this.step !== 'propose' && this.#quorum(this.#power(prevotes, current.proposal.blockId)) && this.#first(`polka/${round}`)) {
+    if (current !== undefined && current.valid && this.step !== 'propose' && this.#quorum(this.#power(this.#votesAt(round, 'prevote', current.proposal.blockId))) && this.#first(`polka/${round}`)) {
       if (this.step === 'prevote') {
         this.#lockedRound = round;
         this.#lockedBlockId = current.proposal.blockId;
@@ -318,7 +344,7 @@ export class Tendermint<V> {
       this.#validValue = current.proposal.value;
       return;
     }
-    if (this.step === 'prevote' && this.#quorum(this.#power(prevotes, null))) {
+    if (this.step === 'prevote' && this.#quorum(this.#power(this.#votesAt(round, 'prevote', null)))) {
       this.#vote('precommit', null);
       return;
     }
