@@ -74,7 +74,7 @@ export interface ConsensusOptions {
   readonly lastSigned?: SignedPosition;
 }
 
-/** Distinct votes kept from one validator for one round and step; more are the same offence again. */
+/** Distinct votes kept from one validator for one round and step, beyond those for proposed blocks. */
 export const CONFLICTING_VOTES_MAX = 4;
 /** Rounds ahead of the current one that are kept; messages further ahead are dropped, not buffered. */
 export const ROUNDS_AHEAD_MAX = 64;
@@ -243,10 +243,18 @@ export class Tendermint<V> {
       votes.set(vote.validator, new Map([[vote.blockId, vote]]));
       return;
     }
-    if (byBlock.has(vote.blockId) || byBlock.size >= CONFLICTING_VOTES_MAX) return;
+    if (byBlock.has(vote.blockId)) return;
+    // Past the bound, only a vote for a block that was actually proposed can still matter.
+    if (byBlock.size >= CONFLICTING_VOTES_MAX && !this.#proposed(vote.blockId)) return;
     const [first] = byBlock.values() as MapIterator<Vote>;
     byBlock.set(vote.blockId, vote);
     if (byBlock.size === 2 && first !== undefined) this.#actions.push({ kind: 'evidence', first, second: vote });
+  }
+
+  #proposed(blockId: string | null): boolean {
+    if (blockId === null) return false;
+    for (const { proposal } of this.#proposals.values()) if (proposal.blockId === blockId) return true;
+    return false;
   }
 
   #onTimeout(step: TimeoutStep, height: number, round: number): void {
