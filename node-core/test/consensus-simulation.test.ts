@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Tendermint, type ConsensusAction, type ConsensusEvent, type SignedPosition, type Vote } from '../src/consensus/tendermint.ts';
+import { Tendermint, type ConsensusAction, type ConsensusEvent, type SigningState, type Vote } from '../src/consensus/tendermint.ts';
 
 /**
  * Deterministic simulation of a 4-validator cluster: one seed decides every delay, drop,
- * duplicate and partition, and either the crashes and restarts or what a byzantine validator tells
- * each peer. Safety is checked after every step, liveness after the
+ * duplicate, partition, crash and restart of honest validators, and in 'byzantine' runs what a
+ * byzantine validator tells each peer. Safety is checked after every step, liveness after the
  * network heals. Replay one seed with:
  * INGOT_SIM_FAULTS=crashes|byzantine INGOT_SIM_SEED=<seed> node --test node-core/test/consensus-simulation.test.ts
  */
@@ -39,7 +39,7 @@ interface SimNode {
   up: boolean;
   incarnation: number;
   /** What the driver persisted before sending anything signed. */
-  lastSigned: SignedPosition | undefined;
+  signing: SigningState | undefined;
   decided: Map<number, string>;
   group: number;
   /** The signed messages of its current height this node holds, its own and its peers', which the gossip layer keeps offering. */
@@ -59,7 +59,7 @@ function simulate(seed: number, faults: Faults): { heights: number; steps: numbe
   const random = mulberry32(seed);
   const chance = (p: number) => random() < p;
   const dropRate = random() * 0.2;
-  /** One byzantine validator (f = 1 of 4) in 'byzantine' runs; crashes and restarts only in the others. */
+  /** One byzantine validator (f = 1 of 4) in 'byzantine' runs; only honest validators crash. */
   const byzantine = faults === 'byzantine' ? 'v3' : undefined;
   const evidenceAgainst = new Set<string>();
   const duplicateRate = random() * 0.1;
@@ -82,7 +82,7 @@ function simulate(seed: number, faults: Faults): { heights: number; steps: numbe
   };
   const perform = (node: SimNode, actions: ConsensusAction<Value>[]) => {
     // The driver persists the signing position before any signed message leaves.
-    node.lastSigned = node.machine.lastSigned;
+    node.signing = node.machine.signing;
     for (const action of actions) {
       switch (action.kind) {
         case 'requestValue':
@@ -154,7 +154,7 @@ function simulate(seed: number, faults: Faults): { heights: number; steps: numbe
   };
   const boot = (node: SimNode) => {
     const height = Math.max(0, ...node.decided.keys()) + 1;
-    node.machine = new Tendermint<Value>({ self: node.id, validators: VALIDATORS.map((id) => ({ id, power: 1 })), timeouts: TIMEOUTS, height, ...(node.lastSigned ? { lastSigned: node.lastSigned } : {}) });
+    node.machine = new Tendermint<Value>({ self: node.id, validators: VALIDATORS.map((id) => ({ id, power: 1 })), timeouts: TIMEOUTS, height, ...(node.signing ? { signing: node.signing } : {}) });
     node.up = true;
     node.incarnation++;
     perform(node, node.machine.start());
@@ -162,7 +162,7 @@ function simulate(seed: number, faults: Faults): { heights: number; steps: numbe
   };
 
   for (const id of VALIDATORS) {
-    const node: SimNode = { id, machine: undefined as unknown as Tendermint<Value>, up: false, incarnation: 0, lastSigned: undefined, decided: new Map(), group: 0, gossip: new Map() };
+    const node: SimNode = { id, machine: undefined as unknown as Tendermint<Value>, up: false, incarnation: 0, signing: undefined, decided: new Map(), group: 0, gossip: new Map() };
     nodes.set(id, node);
     boot(node);
   }
@@ -177,7 +177,7 @@ function simulate(seed: number, faults: Faults): { heights: number; steps: numbe
       const victim = nodes.get(VALIDATORS[Math.floor(random() * VALIDATORS.length)] as string) as SimNode;
       if (roll < 0.25) for (const node of nodes.values()) node.group = chance(0.3) ? 1 : 0;
       else if (roll < 0.4) for (const node of nodes.values()) node.group = 0;
-      else if (roll < 0.55 && byzantine === undefined && victim.up && [...nodes.values()].filter((n) => !n.up).length === 0) {
+      else if (roll < 0.55 && victim.id !== byzantine && victim.up && [...nodes.values()].filter((n) => !n.up).length === 0) {
         victim.up = false;
         victim.incarnation++;
         victim.gossip.clear();
@@ -251,7 +251,7 @@ if (only !== undefined) {
     const { heights } = run('crashes', Array.from({ length: SEEDS }, (_, i) => i + 1));
     assert.ok(heights >= SEEDS * HEIGHTS_AFTER_HEAL);
   });
-  test(`${BYZANTINE_SEEDS} seeded runs with a byzantine validator keep agreement, progress after healing, and report its equivocation`, () => {
+  test(`${BYZANTINE_SEEDS} seeded runs with a byzantine validator besides crashes keep agreement, progress after healing, and report its equivocation`, () => {
     const { heights, evidence } = run('byzantine', Array.from({ length: BYZANTINE_SEEDS }, (_, i) => i + 1));
     assert.ok(heights >= BYZANTINE_SEEDS * HEIGHTS_AFTER_HEAL);
     assert.ok(evidence > 0, 'the byzantine validator was caught equivocating');
@@ -264,10 +264,33 @@ test('a validator restarted with its signing position never signs a second vote 
   first.start();
   const prevoted = first.handle({ kind: 'timeout', step: 'propose', height: 1, round: 0 });
   assert.deepEqual(prevoted.filter((a) => a.kind === 'broadcastVote').map((a) => (a as { vote: Vote }).vote.blockId), [null]);
-  const restarted = new Tendermint<Value>({ self: 'v1', validators, timeouts: TIMEOUTS, height: 1, ...(first.lastSigned ? { lastSigned: first.lastSigned } : {}) });
+  const restarted = new Tendermint<Value>({ self: 'v1', validators, timeouts: TIMEOUTS, height: 1, ...(first.signing ? { signing: first.signing } : {}) });
   restarted.start();
   const again = restarted.handle({ kind: 'proposal', proposal: { height: 1, round: 0, blockId: 'b', value: 'v', validRound: -1, proposer: restarted.proposer(1, 0) }, valid: true });
   assert.equal(again.filter((a) => a.kind === 'broadcastVote').length, 0, 'no second prevote in round 0');
+});
+
+test('a validator that precommitted a block stays locked on it after a restart', () => {
+  const validators = VALIDATORS.map((id) => ({ id, power: 1 }));
+  const machine = new Tendermint<Value>({ self: 'v0', validators, timeouts: TIMEOUTS, height: 1 });
+  machine.start();
+  const proposer = machine.proposer(1, 0);
+  machine.handle({ kind: 'proposal', proposal: { height: 1, round: 0, blockId: 'B', value: 'B', validRound: -1, proposer }, valid: true });
+  let precommitted: Vote | undefined;
+  for (const validator of ['v1', 'v2']) {
+    for (const action of machine.handle({ kind: 'vote', vote: { type: 'prevote', height: 1, round: 0, blockId: 'B', validator } })) {
+      if (action.kind === 'broadcastVote' && action.vote.type === 'precommit') precommitted = action.vote;
+    }
+  }
+  assert.equal(precommitted?.blockId, 'B');
+  const restarted = new Tendermint<Value>({ self: 'v0', validators, timeouts: TIMEOUTS, height: 1, ...(machine.signing ? { signing: machine.signing } : {}) });
+  restarted.start();
+  // Round 1, a fresh proposal of another block: a locked validator prevotes nil.
+  for (const validator of ['v1', 'v2']) restarted.handle({ kind: 'vote', vote: { type: 'prevote', height: 1, round: 1, blockId: null, validator } });
+  assert.equal(restarted.round, 1);
+  const actions = restarted.handle({ kind: 'proposal', proposal: { height: 1, round: 1, blockId: 'C', value: 'C', validRound: -1, proposer: restarted.proposer(1, 1) }, valid: true });
+  const prevotes = actions.filter((a): a is Extract<typeof a, { kind: 'broadcastVote' }> => a.kind === 'broadcastVote').map((a) => a.vote).filter((v) => v.type === 'prevote');
+  assert.deepEqual(prevotes.map((v) => [v.round, v.blockId]), [[1, null]]);
 });
 
 test('two different votes from one validator for the same step are reported as evidence', () => {

@@ -58,12 +58,18 @@ export interface TimeoutConfig {
   readonly roundIncrementMs: number;
 }
 
-/** The last thing this validator signed, kept on disk by the driver: it never signs at or before it again. */
-export interface SignedPosition {
+/**
+ * What a validator must remember across a restart, written by the driver before anything signed
+ * leaves: the last (height, round, step) it signed, so it never signs at or before it again, and
+ * its lock, so that a restart cannot release it from a block it may have helped commit.
+ */
+export interface SigningState {
   readonly height: number;
   readonly round: number;
   /** 0 proposal, 1 prevote, 2 precommit. */
   readonly step: number;
+  readonly lockedRound: number;
+  readonly lockedBlockId: string | null;
 }
 
 export interface ConsensusOptions {
@@ -71,7 +77,7 @@ export interface ConsensusOptions {
   readonly validators: readonly Validator[];
   readonly timeouts: TimeoutConfig;
   readonly height: number;
-  readonly lastSigned?: SignedPosition;
+  readonly signing?: SigningState;
 }
 
 /** Distinct votes kept from one validator for one round and step, beyond those for proposed blocks. */
@@ -87,7 +93,7 @@ export class Tendermint<V> {
   readonly #order: readonly string[];
   readonly #total: number;
   readonly #timeouts: TimeoutConfig;
-  #lastSigned: SignedPosition | undefined;
+  #signing: SigningState | undefined;
 
   height: number;
   round = 0;
@@ -109,12 +115,16 @@ export class Tendermint<V> {
     this.#order = options.validators.map((v) => v.id);
     this.#total = options.validators.reduce((sum, v) => sum + v.power, 0);
     this.#timeouts = options.timeouts;
-    this.#lastSigned = options.lastSigned;
+    this.#signing = options.signing;
     this.height = options.height;
+    if (options.signing !== undefined && options.signing.height === options.height) {
+      this.#lockedRound = options.signing.lockedRound;
+      this.#lockedBlockId = options.signing.lockedBlockId;
+    }
   }
 
-  get lastSigned(): SignedPosition | undefined {
-    return this.#lastSigned;
+  get signing(): SigningState | undefined {
+    return this.#signing;
   }
 
   proposer(height: number, round: number): string {
@@ -194,9 +204,9 @@ export class Tendermint<V> {
 
   /** Signs only past everything signed before: a restart can never make this validator equivocate. */
   #maySign(round: number, step: number): boolean {
-    const last = this.#lastSigned;
+    const last = this.#signing;
     if (last !== undefined && (this.height < last.height || (this.height === last.height && (round < last.round || (round === last.round && step <= last.step))))) return false;
-    this.#lastSigned = { height: this.height, round, step };
+    this.#signing = { height: this.height, round, step, lockedRound: this.#lockedRound, lockedBlockId: this.#lockedBlockId };
     return true;
   }
 
