@@ -7,6 +7,7 @@ import {
   describeResult, killStrays, rpc, rpcBatch, rpcResult, runCli, startNode, stdoutJson, tempDir,
   type ApiFile, type RpcReply, type RunningNode,
 } from './support/cli.ts';
+import { seededRandom } from '../node-core/test/support/seeded-random.ts';
 
 /**
  * Crash safety: a node in a child process takes a stream of transactions from several concurrent
@@ -29,18 +30,6 @@ const KILL_DELAY_MAX_MS = 400;
 const VERIFY_EVERY = 4;
 /** A bound on each submitter's loop within one node run. */
 const SUBMITS_PER_RUN_MAX = 5_000;
-
-/** mulberry32: small, fast, and good enough to spread kill delays. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Payload {
   contact: string;
@@ -115,8 +104,8 @@ test('transactions reported committed survive repeated SIGKILLs, and the ledger 
   const seedText = process.env.INGOT_CRASH_SEED;
   const seed = seedText !== undefined && /^\d+$/.test(seedText) ? Number(seedText) : randomInt(2 ** 31);
   // Kill delays have their own stream, so that the seed alone fixes them whatever the submitters draw.
-  const killDelay = prng(seed);
-  const random = prng(seed ^ 0x5bd1e995);
+  const killDelay = seededRandom(seed);
+  const random = seededRandom(seed ^ 0x5bd1e995);
   t.diagnostic(`crash-safety seed ${seed} (re-run with INGOT_CRASH_SEED=${seed})`);
   process.stderr.write(`crash-safety seed ${seed}\n`);
 

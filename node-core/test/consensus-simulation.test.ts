@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Tendermint, type ConsensusAction, type ConsensusEvent, type SigningState, type Vote } from '../src/consensus/tendermint.ts';
+import { seededRandom } from './support/seeded-random.ts';
 
 /**
  * Deterministic simulation of a 4-validator cluster: one seed decides every delay, drop,
@@ -20,17 +21,6 @@ const LIVENESS_MS = 30_000;
 const STEPS_MAX = 300_000;
 const BYZANTINE_SEEDS = 200;
 const SYNC_EVERY_MS = 100;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Value = string;
 interface SimNode {
@@ -56,7 +46,7 @@ interface Scheduled {
 type Faults = 'crashes' | 'byzantine';
 
 function simulate(seed: number, faults: Faults): { heights: number; steps: number; evidence: number } {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const chance = (p: number) => random() < p;
   const dropRate = random() * 0.2;
   /** One byzantine validator (f = 1 of 4) in 'byzantine' runs; only honest validators crash. */
