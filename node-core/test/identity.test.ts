@@ -200,6 +200,15 @@ test('state.history lists the organisation’s updates in chain order, page by p
   }
 });
 
+/** Stops the temporary node and starts a new one on the same data directory. */
+async function restart(temp: TempNode): Promise<{ node: IngotNode; server: RpcServer }> {
+  await temp.server.close();
+  await temp.node.close();
+  const node = await IngotNode.start({ dataDir: temp.dataDir, passphrase: TEST_PASSPHRASE });
+  const server = await startRpcServer(node, { port: 0, apiFile: dataPaths(temp.dataDir).api });
+  return { node, server };
+}
+
 /** Closes the restarted node if the test got that far, else the original one, and removes the data. */
 async function closeEither(temp: TempNode, restarted: { node: IngotNode; server: RpcServer } | undefined): Promise<void> {
   if (restarted === undefined) return temp.close();
@@ -245,12 +254,8 @@ test('identity.rotateKey moves the organisation to a new key, the old key is ref
     assert.deepEqual(newKeyHistory.map((e) => e.hash), [signedByNode.hash, byHand.idHex]);
 
     // Restart on the same data directory.
-    await temp.server.close();
-    await temp.node.close();
-    const node = await IngotNode.start({ dataDir: temp.dataDir, passphrase: TEST_PASSPHRASE });
-    const server = await startRpcServer(node, { port: 0, apiFile: dataPaths(temp.dataDir).api });
-    restarted = { node, server };
-    const rpc = rpcClient(server.port, server.token);
+    restarted = await restart(temp);
+    const rpc = rpcClient(restarted.server.port, restarted.server.token);
     assert.equal((await org(rpc, temp.init.orgId)).signingKey, rotated.signingKey);
     const afterRestart = await update(rpc, { contact: 'after-restart' });
     assert.equal(resultOf<Results['tx.get']>(await rpc('tx.get', { hash: afterRestart.hash })).tx.signer, rotated.signingKey);
@@ -283,12 +288,8 @@ test('identity.rotateKey calls made at once all rotate, one after the other, and
     assert.deepEqual([hex(key.publicKey), seeds], [signer, 1]);
     await update(temp.rpc, { contact: 'after-three-rotations' });
 
-    await temp.server.close();
-    await temp.node.close();
-    const node = await IngotNode.start({ dataDir: temp.dataDir, passphrase: TEST_PASSPHRASE });
-    const server = await startRpcServer(node, { port: 0, apiFile: dataPaths(temp.dataDir).api });
-    restarted = { node, server };
-    const rpc = rpcClient(server.port, server.token);
+    restarted = await restart(temp);
+    const rpc = rpcClient(restarted.server.port, restarted.server.token);
     const submitted = await update(rpc, { contact: 'after-restart' });
     assert.equal(resultOf<Results['tx.get']>(await rpc('tx.get', { hash: submitted.hash })).tx.signer, signer);
   } finally {
