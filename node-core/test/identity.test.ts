@@ -9,8 +9,9 @@ import { signingKeyFromSeed, type SigningKey } from '../src/crypto/ed25519.ts';
 import { signTransaction } from '../src/ledger/transaction.ts';
 import { dataPaths } from '../src/node/data-dir.ts';
 import { readKeyStore } from '../src/node/keystore.ts';
-import { IngotNode } from '../src/node/node.ts';
-import { startRpcServer, type RpcServer } from '../src/node/rpc-server.ts';
+import type { IngotNode } from '../src/node/node.ts';
+import { NodeHost } from '../src/host/node-host.ts';
+import { startRpcServer, type RpcServer } from '../src/rpc/server.ts';
 import { startTempNode, TEST_PASSPHRASE, type TempNode } from './support/temp-node.ts';
 
 /** The identity contract as a client sees it: through the node's RPC API. */
@@ -201,25 +202,25 @@ test('state.history lists the organisation’s updates in chain order, page by p
 });
 
 /** Stops the temporary node and starts a new one on the same data directory. */
-async function restart(temp: TempNode): Promise<{ node: IngotNode; server: RpcServer }> {
+async function restart(temp: TempNode): Promise<{ host: NodeHost; server: RpcServer }> {
   await temp.server.close();
-  await temp.node.close();
-  const node = await IngotNode.start({ dataDir: temp.dataDir, passphrase: TEST_PASSPHRASE });
-  const server = await startRpcServer(node, { port: 0, apiFile: dataPaths(temp.dataDir).api });
-  return { node, server };
+  await temp.host.close();
+  const host = await NodeHost.start({ dataDir: temp.dataDir }, TEST_PASSPHRASE);
+  const server = await startRpcServer(host, { port: 0, apiFile: dataPaths(temp.dataDir).api });
+  return { host, server };
 }
 
 /** Closes the restarted node if the test got that far, else the original one, and removes the data. */
-async function closeEither(temp: TempNode, restarted: { node: IngotNode; server: RpcServer } | undefined): Promise<void> {
+async function closeEither(temp: TempNode, restarted: { host: NodeHost; server: RpcServer } | undefined): Promise<void> {
   if (restarted === undefined) return temp.close();
   await restarted.server.close();
-  await restarted.node.close();
+  await restarted.host.close();
   await rm(dirname(temp.dataDir), { recursive: true, force: true });
 }
 
 test('identity.rotateKey moves the organisation to a new key, the old key is refused, and the node keeps the new key over a restart', async () => {
   const temp = await startTempNode();
-  let restarted: { node: IngotNode; server: RpcServer } | undefined;
+  let restarted: { host: NodeHost; server: RpcServer } | undefined;
   try {
     const { key: oldKey } = await storedOrgKey(temp.dataDir);
     const before = await org(temp.rpc, temp.init.orgId);
@@ -259,7 +260,7 @@ test('identity.rotateKey moves the organisation to a new key, the old key is ref
     assert.equal((await org(rpc, temp.init.orgId)).signingKey, rotated.signingKey);
     const afterRestart = await update(rpc, { contact: 'after-restart' });
     assert.equal(resultOf<Results['tx.get']>(await rpc('tx.get', { hash: afterRestart.hash })).tx.signer, rotated.signingKey);
-    const staleAgain = await signedUpdate(restarted, rpc, oldKey, 'old-key-after-restart');
+    const staleAgain = await signedUpdate({ node: restarted.host.node }, rpc, oldKey, 'old-key-after-restart');
     assertError(await rpc('tx.submitSigned', { tx: hex(staleAgain.bytes) }), 'SIGNER_NOT_MEMBER');
     assert.equal((await org(rpc, temp.init.orgId)).contact, 'after-restart');
   } finally {
@@ -269,7 +270,7 @@ test('identity.rotateKey moves the organisation to a new key, the old key is ref
 
 test('identity.rotateKey calls made at once all rotate, one after the other, and the node still starts', async () => {
   const temp = await startTempNode();
-  let restarted: { node: IngotNode; server: RpcServer } | undefined;
+  let restarted: { host: NodeHost; server: RpcServer } | undefined;
   try {
     const start = await org(temp.rpc, temp.init.orgId);
     const replies = await Promise.all([1, 2, 3].map(() => temp.rpc('identity.rotateKey')));

@@ -13,8 +13,8 @@ import { systemClock, type Clock } from '../src/node/clock.ts';
 import { dataPaths } from '../src/node/data-dir.ts';
 import { readKeyStore } from '../src/node/keystore.ts';
 import { COMMIT_WAIT_MS } from '../src/node/node.ts';
-import { BATCH_CALLS_MAX } from '../src/node/rpc-dispatch.ts';
-import { REQUEST_BYTES_MAX } from '../src/node/rpc-server.ts';
+import { BATCH_CALLS_MAX } from '../src/rpc/dispatch.ts';
+import { REQUEST_BYTES_MAX } from '../src/rpc/server.ts';
 import { startTempNode, TEST_PASSPHRASE, type TempNode } from './support/temp-node.ts';
 
 /**

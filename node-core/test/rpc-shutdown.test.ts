@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { test } from 'node:test';
-import { WS_CLOSE_GRACE_MS } from '../src/node/rpc-server.ts';
+import { WS_CLOSE_GRACE_MS } from '../src/rpc/server.ts';
 import { startTempNode } from './support/temp-node.ts';
 
 test('a WebSocket client that never answers the close frame does not hold up shutdown', { timeout: 20_000 }, async () => {

@@ -1,6 +1,6 @@
 import { dataPaths } from '../../node-core/src/node/data-dir.ts';
-import { IngotNode } from '../../node-core/src/node/node.ts';
-import { startRpcServer } from '../../node-core/src/node/rpc-server.ts';
+import { NodeHost } from '../../node-core/src/host/node-host.ts';
+import { startRpcServer } from '../../node-core/src/rpc/server.ts';
 import { percentile, round } from './support.ts';
 import { SUBJECTS } from './scale.ts';
 
@@ -11,8 +11,9 @@ const queries = Number(queryArg ?? 200);
 const passphrase = process.env.INGOT_PASSPHRASE ?? '';
 
 const startedAt = performance.now();
-const node = await IngotNode.start({ dataDir, passphrase, config: { api: { host: '127.0.0.1', port: 0 } } });
-const server = await startRpcServer(node, { port: 0, apiFile: dataPaths(dataDir).api });
+const host = await NodeHost.start({ dataDir, config: { api: { host: '127.0.0.1', port: 0 } } }, passphrase);
+const node = host.node;
+const server = await startRpcServer(host, { port: 0, apiFile: dataPaths(dataDir).api });
 const startupMs = performance.now() - startedAt;
 /** From the launch of the process (performance's time origin), module loading included. */
 const processReadyMs = performance.now();
@@ -79,5 +80,5 @@ const result = {
   externalAfterQueriesMB: round(process.memoryUsage().external / 2 ** 20, 0),
 };
 await server.close();
-await node.close();
+await host.close();
 process.stdout.write(JSON.stringify(result));

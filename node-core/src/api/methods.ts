@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { limits } from '../codec/limits.ts';
 import { CONTRACT_NAME, METHOD_NAME, ORG_ID, SUBJECT } from '../codec/names.ts';
 import { jsonObject, type JsonValue } from './json.ts';
 
@@ -17,7 +18,22 @@ const methodName = z.string().regex(METHOD_NAME, 'expected a method name such as
 const orgId = z.string().regex(ORG_ID, 'expected an organisation id (40 lower-case hex characters)');
 const subject = z.string().regex(SUBJECT, 'expected an id of 1 to 128 printable characters without spaces');
 
+const name = z.string().trim().min(1, 'must not be empty').max(limits.nameCharsMax);
+export const PASSPHRASE_CHARS_MIN = 8;
+const passphrase = z.string().max(1024);
+
 export const paramsSchemas = {
+  'app.state': z.object({}).strict(),
+  'app.createConsortium': z
+    .object({
+      consortiumName: name.optional(),
+      organisation: name,
+      registryId: z.string().trim().max(limits.nameCharsMax).default(''),
+      passphrase: passphrase.min(PASSPHRASE_CHARS_MIN, `must be at least ${PASSPHRASE_CHARS_MIN} characters`),
+      remember: z.boolean().default(false),
+    })
+    .strict(),
+  'app.unlock': z.object({ passphrase: passphrase.min(1, 'must not be empty'), remember: z.boolean().default(false) }).strict(),
   'node.status': z.object({}).strict(),
   'tx.submit': z
     .object({ contract: contractName, method: methodName, payload: jsonObject, waitForCommit: z.boolean().default(false) })
@@ -29,10 +45,12 @@ export const paramsSchemas = {
     .object({ height: height.optional(), hash: hex32.optional() })
     .strict()
     .refine((p) => (p.height === undefined) !== (p.hash === undefined), { message: 'give either height or hash', path: ['height'] }),
+  'blocks.list': z.object({ before: height.optional(), limit: z.number().int().min(1).max(100).default(20) }).strict(),
   'blocks.subscribe': z.object({}).strict(),
   'blocks.unsubscribe': z.object({ subscription: z.string().min(1).max(64) }).strict(),
   'org.get': z.object({ id: orgId }).strict(),
   'identity.rotateKey': z.object({}).strict(),
+  'identity.exportKeyBackup': z.object({}).strict(),
   'state.history': z.object({ subject, after: cursor.optional(), limit: pageLimit }).strict(),
 } as const;
 
@@ -122,7 +140,30 @@ export interface SubmitResult {
   receipt?: ReceiptJson;
 }
 
+/**
+ * Where the node behind the API is in its life: a fresh data directory waits for a consortium to
+ * be created, an existing one for its passphrase; only `running` serves the other methods.
+ */
+export type AppPhase = 'uninitialised' | 'locked' | 'starting' | 'running' | 'stopping' | 'failed';
+
+export interface AppState {
+  phase: AppPhase;
+  dataDir: string;
+  /** The desktop app can keep the passphrase in the OS keychain; the web mode cannot. */
+  canRememberPassphrase: boolean;
+  /** Why the last unlock or start failed. */
+  error?: { code: string; message: string };
+}
+
+export interface BlockSummary {
+  header: HeaderJson;
+  txCount: number;
+}
+
 export interface Results {
+  'app.state': AppState;
+  'app.createConsortium': AppState;
+  'app.unlock': AppState;
   'node.status': {
     consortiumId: string;
     consortiumName: string;
@@ -141,10 +182,14 @@ export interface Results {
   'tx.get': { height: number; index: number; tx: TxJson; receipt: ReceiptJson; proof: ProofJson; header: HeaderJson };
   'tx.bySigner': HistoryPage;
   'block.get': { header: HeaderJson; txs: string[]; commit: CommitJson | null };
+  /** Newest first, from `before - 1` (or the head) down. */
+  'blocks.list': { blocks: BlockSummary[] };
   'blocks.subscribe': { subscription: string };
   'blocks.unsubscribe': { unsubscribed: boolean };
   'org.get': OrgJson;
   'identity.rotateKey': { hash: string; height: number; signingKey: string };
+  /** The key store file as it is on disk: encrypted under the organisation's passphrase. */
+  'identity.exportKeyBackup': { fileName: string; keyStore: string };
   'state.history': HistoryPage;
 }
 

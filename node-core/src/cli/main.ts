@@ -1,16 +1,19 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { IngotError } from '../codec/errors.ts';
 import { systemClock } from '../node/clock.ts';
-import { dataPaths, readConfig } from '../node/data-dir.ts';
+import { mkdir } from 'node:fs/promises';
+import { dataPaths, DEFAULT_CONFIG, readConfig, type NodeConfig } from '../node/data-dir.ts';
 import { openLedgerDatabase } from '../node/database.ts';
 import { initConsortium } from '../node/init.ts';
-import { IngotNode } from '../node/node.ts';
-import { startRpcServer } from '../node/rpc-server.ts';
+import { NodeHost } from '../host/node-host.ts';
+import { startRpcServer, type RpcServer } from '../rpc/server.ts';
+import { TOKEN_FRAGMENT_KEY } from '../api/web-mode.ts';
+import { builtUi, UI_BUILD_DIR } from './ui-build.ts';
 import { verifyLedger } from '../node/verify-ledger.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import { readPassphrase } from './passphrase.ts';
 import { RpcCallError } from '../api/client.ts';
-import { nodeClient } from './rpc-client.ts';
+import { nodeClient, runningNode } from './rpc-client.ts';
 
 const USAGE = `Usage: ingot <command> [options]
 
@@ -19,6 +22,9 @@ Commands:
                          create a new one-organisation consortium in an empty directory
   start --data DIR [--api 127.0.0.1:PORT]
                          run the node until SIGINT or SIGTERM
+  ui --data DIR [--port PORT]
+                         run the node with its UI in the browser (first run included), or
+                         print the UI address of the node already running on DIR
   status --data DIR      show the running node's status
   call --data DIR METHOD [JSON]
                          call an RPC method of the running node and print its result
@@ -89,31 +95,66 @@ async function init(args: string[]): Promise<void> {
   print({ ...result, dataDir });
 }
 
-async function start(args: string[]): Promise<void> {
-  const { values } = parse(args, { data: { type: 'string' }, api: { type: 'string' } });
-  const dataDir = required(values, 'data');
-  const port = apiPort(values.api);
-  const passphrase = await readPassphrase('Passphrase for the organisation keys: ');
-  const node = await IngotNode.start({ dataDir, passphrase, ...(port === undefined ? {} : { config: { api: { host: '127.0.0.1', port } } }) });
-  let server;
+async function serve(host: NodeHost, dataDir: string, port: number): Promise<RpcServer> {
   try {
-    server = await startRpcServer(node, { port: node.config.api.port, apiFile: dataPaths(dataDir).api });
+    return await startRpcServer(host, { port, apiFile: dataPaths(dataDir).api, ...(await builtUi()) });
   } catch (error) {
-    await node.close();
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new IngotError('API_PORT_IN_USE', `port ${node.config.api.port} is in use; pass --api 127.0.0.1:PORT`);
+    await host.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new IngotError('API_PORT_IN_USE', `port ${port} is in use; choose another with --api / --port`);
     throw error;
   }
-  const rpc = server;
-  process.stderr.write(`Ingot node running: consortium ${node.genesis.name}, height ${node.ledger.head.height}, API http://127.0.0.1:${rpc.port}/rpc\n`);
+}
+
+async function runUntilSignalled(host: NodeHost, server: RpcServer): Promise<void> {
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
   process.stderr.write('stopping…\n');
-  await rpc.close();
-  await node.close();
+  await server.close();
+  await host.close();
   process.stderr.write('stopped cleanly\n');
+}
+
+function portOverride(port: number | undefined): { config?: Partial<NodeConfig> } {
+  return port === undefined ? {} : { config: { api: { host: '127.0.0.1', port } } };
+}
+
+async function start(args: string[]): Promise<void> {
+  const { values } = parse(args, { data: { type: 'string' }, api: { type: 'string' } });
+  const dataDir = required(values, 'data');
+  const port = apiPort(values.api);
+  const passphrase = await readPassphrase('Passphrase for the organisation keys: ');
+  const host = await NodeHost.start({ dataDir, ...portOverride(port) }, passphrase);
+  const node = host.node;
+  const server = await serve(host, dataDir, node.config.api.port);
+  process.stderr.write(`Ingot node running: consortium ${node.genesis.name}, height ${node.ledger.head.height}, API http://127.0.0.1:${server.port}/rpc\n`);
+  await runUntilSignalled(host, server);
+}
+
+function uiAddress(port: number, token: string): string {
+  return `http://127.0.0.1:${port}/#${TOKEN_FRAGMENT_KEY}=${token}`;
+}
+
+async function ui(args: string[]): Promise<void> {
+  const { values } = parse(args, { data: { type: 'string' }, port: { type: 'string' } });
+  const dataDir = required(values, 'data');
+  const port = apiPort(values.port);
+  const running = await runningNode(dataDir);
+  if (running !== undefined) {
+    process.stdout.write(`A node is already running on ${dataDir}; open its UI at:\n${uiAddress(running.port, running.token)}\n`);
+    return;
+  }
+  if ((await builtUi()).uiRoot === undefined) throw new IngotError('UI_NOT_BUILT', `the UI is not built (${UI_BUILD_DIR} is missing); run "npm run build:renderer"`);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // Without INGOT_PASSPHRASE the UI asks for it: a browser page can, a detached terminal cannot.
+  const host = await NodeHost.open({ dataDir, ...portOverride(port) }, process.env.INGOT_PASSPHRASE);
+  const configured = host.state.phase === 'uninitialised' ? DEFAULT_CONFIG : await readConfig(dataPaths(dataDir));
+  const server = await serve(host, dataDir, port ?? configured.api.port);
+  // The address carries the API token: it goes to this terminal only, never to a log.
+  process.stdout.write(`Ingot UI: ${uiAddress(server.port, server.token)}\n`);
+  await runUntilSignalled(host, server);
 }
 
 async function call(args: string[]): Promise<void> {
@@ -159,7 +200,7 @@ async function verify(args: string[]): Promise<void> {
   }
 }
 
-const commands: Record<string, (args: string[]) => Promise<void>> = { init, start, status, call, 'verify-ledger': verify };
+const commands: Record<string, (args: string[]) => Promise<void>> = { init, start, ui, status, call, 'verify-ledger': verify };
 
 export async function main(argv: string[]): Promise<void> {
   const [command, ...args] = argv;

@@ -6,8 +6,9 @@ import { dataPaths } from '../node/data-dir.ts';
 
 const apiFileSchema = z.object({ url: z.string(), port: z.number().int(), token: z.string().min(1) });
 
-/** A client for the node running on a data directory, from the address and token in its api.json. */
-export async function nodeClient(dataDir: string): Promise<RpcClient> {
+type ApiFile = z.infer<typeof apiFileSchema>;
+
+async function readApiFile(dataDir: string): Promise<ApiFile> {
   const { api } = dataPaths(dataDir);
   let text: string;
   try {
@@ -15,13 +16,35 @@ export async function nodeClient(dataDir: string): Promise<RpcClient> {
   } catch {
     throw new IngotError('NODE_NOT_RUNNING', `no running node for ${dataDir} (${api} is missing); start it with "ingot start --data ${dataDir}"`);
   }
-  let apiFile: z.infer<typeof apiFileSchema>;
   try {
-    apiFile = apiFileSchema.parse(JSON.parse(text));
+    return apiFileSchema.parse(JSON.parse(text));
   } catch {
     throw new IngotError('API_FILE_INVALID', `${api} is damaged; restart the node to write it again`);
   }
-  const { url, token } = apiFile;
+}
+
+/**
+ * The API address of the node serving a data directory, if one answers there: api.json outlives a
+ * crashed node, so its presence alone proves nothing.
+ */
+export async function runningNode(dataDir: string): Promise<ApiFile | undefined> {
+  let apiFile: ApiFile;
+  try {
+    apiFile = await readApiFile(dataDir);
+  } catch {
+    return undefined;
+  }
+  try {
+    await new RpcClient(httpTransport(apiFile.url, apiFile.token, 2000)).call('app.state', {});
+    return apiFile;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A client for the node running on a data directory, from the address and token in its api.json. */
+export async function nodeClient(dataDir: string): Promise<RpcClient> {
+  const { url, token } = await readApiFile(dataDir);
   const transport = httpTransport(url, token);
   return new RpcClient({
     async send(body) {

@@ -8,6 +8,8 @@ import { IngotError } from '../codec/errors.ts';
 import { signingKeyFromSeed, type SigningKey } from '../crypto/ed25519.ts';
 import { writeFileAtomic } from './files.ts';
 
+const API_FILE = 'api.json';
+
 /** Where a node keeps its files. Everything a node needs to start is here, so `--data` is its only required flag. */
 export function dataPaths(dir: string) {
   return {
@@ -16,7 +18,7 @@ export function dataPaths(dir: string) {
     keyStore: join(dir, 'keys.json'),
     nodeKey: join(dir, 'node-key.json'),
     ledger: join(dir, 'ledger'),
-    api: join(dir, 'api.json'),
+    api: join(dir, API_FILE),
   };
 }
 export type DataPaths = ReturnType<typeof dataPaths>;
@@ -36,14 +38,16 @@ export const DEFAULT_CONFIG: NodeConfig = {
   mempool: { txsMax: 50_000, bytesMax: 64 * 1024 * 1024 },
 };
 
+export function notInitialised(paths: DataPaths): IngotError {
+  return new IngotError('DATA_DIR_NOT_INITIALISED', `${paths.dir} holds no Ingot node; run "ingot init --data ${paths.dir} --org NAME" first`);
+}
+
 export async function readConfig(paths: DataPaths): Promise<NodeConfig> {
   let text: string;
   try {
     text = await readFile(paths.config, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new IngotError('DATA_DIR_NOT_INITIALISED', `${paths.dir} holds no Ingot node; run "ingot init --data ${paths.dir} --org NAME" first`);
-    }
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw notInitialised(paths);
     throw error;
   }
   let json: unknown;
@@ -64,9 +68,10 @@ export async function writeConfig(paths: DataPaths, config: NodeConfig): Promise
   await writeFileAtomic(paths.config, `${JSON.stringify(configSchema.parse(config), null, 2)}\n`, 0o644);
 }
 
+/** api.json may already be there: the web mode serves its first-run screen from a directory it then initialises. */
 export async function assertEmptyDataDir(dir: string): Promise<void> {
   try {
-    const entries = await readdir(dir);
+    const entries = (await readdir(dir)).filter((name) => name !== API_FILE);
     if (entries.length > 0) throw new IngotError('DATA_DIR_NOT_EMPTY', `${dir} is not empty; choose a new directory for a new node`);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;

@@ -5,8 +5,9 @@ import { systemClock, type Clock } from '../../src/node/clock.ts';
 import { dataPaths, type NodeConfig } from '../../src/node/data-dir.ts';
 import { initConsortium, type InitResult } from '../../src/node/init.ts';
 import type { KdfParams } from '../../src/node/keystore.ts';
-import { IngotNode } from '../../src/node/node.ts';
-import { startRpcServer, type RpcServer } from '../../src/node/rpc-server.ts';
+import { NodeHost } from '../../src/host/node-host.ts';
+import type { IngotNode } from '../../src/node/node.ts';
+import { startRpcServer, type RpcServer } from '../../src/rpc/server.ts';
 
 export const TEST_PASSPHRASE = 'test passphrase 1';
 /** Cheap scrypt settings so tests do not spend their time deriving keys. */
@@ -20,6 +21,7 @@ export async function tempDir(prefix = 'ingot-test-'): Promise<{ dir: string; re
 export interface TempNode {
   readonly dataDir: string;
   readonly init: InitResult;
+  readonly host: NodeHost;
   readonly node: IngotNode;
   readonly server: RpcServer;
   readonly url: string;
@@ -44,13 +46,15 @@ export async function startTempNode(options: { blockIntervalMs?: number; clock?:
     kdf: TEST_KDF,
     config: { api: { host: '127.0.0.1', port: 0 }, blockIntervalMs: options.blockIntervalMs ?? 20, ...options.config },
   });
-  const node = await IngotNode.start({ dataDir, passphrase: TEST_PASSPHRASE, ...(options.clock ? { clock: options.clock } : {}) });
-  const server = await startRpcServer(node, { port: 0, apiFile: dataPaths(dataDir).api });
+  const host = await NodeHost.start({ dataDir, ...(options.clock ? { clock: options.clock } : {}) }, TEST_PASSPHRASE);
+  const node = host.node;
+  const server = await startRpcServer(host, { port: 0, apiFile: dataPaths(dataDir).api });
   const url = `http://127.0.0.1:${server.port}/rpc`;
   let id = 0;
   return {
     dataDir,
     init,
+    host,
     node,
     server,
     url,
@@ -64,7 +68,7 @@ export async function startTempNode(options: { blockIntervalMs?: number; clock?:
     },
     async close() {
       await server.close();
-      await node.close();
+      await host.close();
       await remove();
     },
   };

@@ -3,26 +3,19 @@ import { rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { BLOCK_NOTIFICATION_METHOD, type BlockNotification } from '../api/methods.ts';
 import { rpcErrorNumbers } from '../api/errors.ts';
-import { IngotError } from '../codec/errors.ts';
-import { writeFileAtomic } from './files.ts';
-import type { IngotNode } from './node.ts';
-import { dispatch } from './rpc-dispatch.ts';
-import type { RpcSession } from './rpc-methods.ts';
-import { headerJson } from './to-json.ts';
+import { RPC_PATH, WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../api/web-mode.ts';
+import { writeFileAtomic } from '../node/files.ts';
+import type { NodeHost } from '../host/node-host.ts';
+import { openRpcConnection, rpcErrorMessage } from './connection.ts';
+import { dispatch } from './dispatch.ts';
+import { staticFiles } from './static-files.ts';
 
-export const RPC_PATH = '/rpc';
 export const REQUEST_BYTES_MAX = 1024 * 1024;
 /** A subscriber that falls this far behind is disconnected rather than buffered without end. */
 export const SUBSCRIBER_BUFFER_BYTES_MAX = 8 * 1024 * 1024;
-export const SUBSCRIPTIONS_PER_CONNECTION_MAX = 16;
-export const CALLS_IN_FLIGHT_PER_CONNECTION_MAX = 256;
 export const WS_CLOSE_GRACE_MS = 1000;
 export const CONNECTIONS_MAX = 256;
-/** Browsers cannot set headers on a WebSocket, so they offer the token as a subprotocol next to this one. */
-export const WS_PROTOCOL = 'ingot-rpc';
-export const WS_TOKEN_PROTOCOL_PREFIX = 'ingot-token.';
 
 export interface RpcServer {
   readonly port: number;
@@ -51,15 +44,28 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
   response.end(text);
 }
 
-function errorBody(code: number, dataCode: string, message: string) {
-  return { jsonrpc: '2.0', id: null, error: { code, message, data: { code: dataCode } } };
+
+/**
+ * A page on another site could reach 127.0.0.1 through DNS rebinding; it would arrive with its own
+ * host name, so only requests addressed to the loopback address itself are served.
+ */
+function addressedToLoopback(request: IncomingMessage): boolean {
+  const host = request.headers.host ?? '';
+  return /^(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?$/.test(host);
+}
+
+export interface RpcServerOptions {
+  readonly port: number;
+  readonly apiFile: string;
+  /** The renderer build to serve at `/` (web mode); without it only /rpc answers. */
+  readonly uiRoot?: string;
 }
 
 /**
  * JSON-RPC over HTTP POST and WebSocket at /rpc on 127.0.0.1, behind a random bearer token that is
  * written with the port to `<data>/api.json` (mode 0600) for local clients.
  */
-export async function startRpcServer(node: IngotNode, options: { port: number; apiFile: string }): Promise<RpcServer> {
+export async function startRpcServer(host: NodeHost, options: RpcServerOptions): Promise<RpcServer> {
   const token = randomBytes(32).toString('hex');
   const expected = Buffer.from(token);
   const sockets = new WebSocketServer({
@@ -68,12 +74,18 @@ export async function startRpcServer(node: IngotNode, options: { port: number; a
     handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
   });
 
+  const ui = options.uiRoot === undefined ? undefined : await staticFiles(options.uiRoot);
   const server: Server = createServer((request, response) => {
-    if (request.url !== RPC_PATH) return sendJson(response, 404, errorBody(rpcErrorNumbers.INVALID_REQUEST, 'NOT_FOUND', `the API is at ${RPC_PATH}`));
-    if (!tokenMatches(expected, bearer(request))) {
-      return sendJson(response, 401, errorBody(rpcErrorNumbers.INVALID_REQUEST, 'UNAUTHORIZED', 'missing or wrong bearer token; it is in api.json in the data directory'));
+    if (!addressedToLoopback(request)) return sendJson(response, 403, rpcErrorMessage('FORBIDDEN_HOST', 'address the node as 127.0.0.1'));
+    if (request.url !== RPC_PATH && ui !== undefined) {
+      ui.serve(request, response).catch((error: unknown) => setImmediate(() => { throw error; }));
+      return;
     }
-    if (request.method !== 'POST') return sendJson(response, 405, errorBody(rpcErrorNumbers.INVALID_REQUEST, 'METHOD_NOT_ALLOWED', 'use POST, or a WebSocket'));
+    if (request.url !== RPC_PATH) return sendJson(response, 404, rpcErrorMessage('NOT_FOUND', `the API is at ${RPC_PATH}`));
+    if (!tokenMatches(expected, bearer(request))) {
+      return sendJson(response, 401, rpcErrorMessage('UNAUTHORIZED', 'missing or wrong bearer token; it is in api.json in the data directory'));
+    }
+    if (request.method !== 'POST') return sendJson(response, 405, rpcErrorMessage('METHOD_NOT_ALLOWED', 'use POST, or a WebSocket'));
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
@@ -83,17 +95,17 @@ export async function startRpcServer(node: IngotNode, options: { port: number; a
       size += chunk.length;
       if (size > REQUEST_BYTES_MAX) {
         chunks.length = 0;
-        sendJson(response, 413, errorBody(rpcErrorNumbers.INVALID_REQUEST, 'REQUEST_TOO_LARGE', `requests are limited to ${REQUEST_BYTES_MAX} bytes`));
+        sendJson(response, 413, rpcErrorMessage('REQUEST_TOO_LARGE', `requests are limited to ${REQUEST_BYTES_MAX} bytes`));
         return;
       }
       chunks.push(chunk);
     });
     request.on('end', () => {
       if (size > REQUEST_BYTES_MAX) return;
-      dispatch(node, Buffer.concat(chunks).toString('utf8'), undefined).then(
+      dispatch(host, Buffer.concat(chunks).toString('utf8'), undefined).then(
         (reply) => (reply === undefined ? response.writeHead(204).end() : sendJson(response, 200, reply)),
         (error: unknown) => {
-          sendJson(response, 500, errorBody(rpcErrorNumbers.INTERNAL_ERROR, 'INTERNAL_ERROR', 'internal error'));
+          sendJson(response, 500, rpcErrorMessage('INTERNAL_ERROR', 'internal error', rpcErrorNumbers.INTERNAL_ERROR));
           setImmediate(() => { throw error; });
         },
       );
@@ -103,11 +115,11 @@ export async function startRpcServer(node: IngotNode, options: { port: number; a
   server.on('upgrade', (request, socket, head) => {
     const protocols = offeredProtocols(request);
     const offered = bearer(request) ?? protocols.find((p) => p.startsWith(WS_TOKEN_PROTOCOL_PREFIX))?.slice(WS_TOKEN_PROTOCOL_PREFIX.length);
-    if (request.url !== RPC_PATH || !tokenMatches(expected, offered)) {
+    if (request.url !== RPC_PATH || !addressedToLoopback(request) || !tokenMatches(expected, offered)) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;
     }
-    sockets.handleUpgrade(request, socket, head, (ws) => serveSocket(node, ws));
+    sockets.handleUpgrade(request, socket, head, (ws) => serveSocket(host, ws));
   });
 
   // Local clients are few (the desktop window, a CLI, scripts); a flood of connections is refused by the OS queue.
@@ -140,57 +152,24 @@ export async function startRpcServer(node: IngotNode, options: { port: number; a
   };
 }
 
-function serveSocket(node: IngotNode, ws: WebSocket): void {
-  const subscriptions = new Map<string, () => void>();
-  let inFlight = 0;
-  const send = (message: unknown) => {
-    if (ws.readyState !== ws.OPEN) return;
-    if (ws.bufferedAmount > SUBSCRIBER_BUFFER_BYTES_MAX) {
-      ws.close(1008, 'client is not reading fast enough');
-      return;
-    }
-    ws.send(JSON.stringify(message));
-  };
-  const session: RpcSession = {
-    subscribeBlocks() {
-      if (subscriptions.size >= SUBSCRIPTIONS_PER_CONNECTION_MAX) {
-        throw new IngotError('TOO_MANY_SUBSCRIPTIONS', `at most ${SUBSCRIPTIONS_PER_CONNECTION_MAX} subscriptions per connection`);
+function serveSocket(host: NodeHost, ws: WebSocket): void {
+  const connection = openRpcConnection(host, {
+    send(message) {
+      if (ws.readyState !== ws.OPEN) return;
+      if (ws.bufferedAmount > SUBSCRIBER_BUFFER_BYTES_MAX) {
+        ws.close(1008, 'client is not reading fast enough');
+        return;
       }
-      const id = randomBytes(8).toString('hex');
-      subscriptions.set(id, node.onBlock((block) => {
-        const params: BlockNotification = { subscription: id, header: headerJson(block.header), txCount: block.txs.length };
-        send({ jsonrpc: '2.0', method: BLOCK_NOTIFICATION_METHOD, params });
-      }));
-      return id;
+      ws.send(JSON.stringify(message));
     },
-    unsubscribeBlocks(id) {
-      const unsubscribe = subscriptions.get(id);
-      if (unsubscribe === undefined) return false;
-      unsubscribe();
-      subscriptions.delete(id);
-      return true;
-    },
-  };
+  });
   ws.on('message', (data, isBinary) => {
     if (isBinary) {
-      send(errorBody(rpcErrorNumbers.INVALID_REQUEST, 'INVALID_REQUEST', 'send JSON text frames'));
+      ws.send(JSON.stringify(rpcErrorMessage('INVALID_REQUEST', 'send JSON text frames')));
       return;
     }
-    if (inFlight >= CALLS_IN_FLIGHT_PER_CONNECTION_MAX) {
-      send(errorBody(rpcErrorNumbers.APPLICATION_ERROR, 'TOO_MANY_CALLS', `at most ${CALLS_IN_FLIGHT_PER_CONNECTION_MAX} calls may be pending on one connection`));
-      return;
-    }
-    inFlight++;
-    dispatch(node, data.toString(), session)
-      .then((reply) => {
-        if (reply !== undefined) send(reply);
-      })
-      .catch((error: unknown) => setImmediate(() => { throw error; }))
-      .finally(() => inFlight--);
+    connection.receive(data.toString());
   });
-  ws.on('close', () => {
-    for (const unsubscribe of subscriptions.values()) unsubscribe();
-    subscriptions.clear();
-  });
+  ws.on('close', () => connection.close());
   ws.on('error', () => ws.terminate());
 }

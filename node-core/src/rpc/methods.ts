@@ -3,7 +3,10 @@ import { IngotError } from '../codec/errors.ts';
 import { fromHex, toHex } from '../crypto/hex.ts';
 import type { HistoryEntry } from '../ledger/ledger.ts';
 import { parseTransaction, type Transaction } from '../ledger/transaction.ts';
-import type { IngotNode } from './node.ts';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { NodeHost } from '../host/node-host.ts';
+import type { IngotNode } from '../node/node.ts';
 import { commitJson, headerJson, historyEntryJson, orgJson, receiptJson, txJson } from './to-json.ts';
 
 /** Per-connection state a method may need: only WebSocket connections can hold subscriptions. */
@@ -12,8 +15,10 @@ export interface RpcSession {
   unsubscribeBlocks(subscription: string): boolean;
 }
 
-type Handler<M extends MethodName> = (node: IngotNode, params: ParsedParams<M>, session: RpcSession | undefined) => Promise<Results[M]>;
-type Handlers = { [M in MethodName]: Handler<M> };
+type Handler<M extends MethodName> = (host: NodeHost, params: ParsedParams<M>, session: RpcSession | undefined) => Promise<Results[M]>;
+type NodeHandler<M extends MethodName> = (node: IngotNode, params: ParsedParams<M>, session: RpcSession | undefined) => Promise<Results[M]>;
+type AppMethodName = Extract<MethodName, `app.${string}`>;
+type NodeMethodName = Exclude<MethodName, AppMethodName>;
 
 /** `read` is asked for one entry more than the page holds, to know whether a next page exists. */
 async function page(limit: number, read: (count: number) => Promise<HistoryEntry[]>): Promise<HistoryPage> {
@@ -37,7 +42,31 @@ function needSession(session: RpcSession | undefined): RpcSession {
   return session;
 }
 
-export const handlers: Handlers = {
+const appHandlers: { [M in AppMethodName]: Handler<M> } = {
+  async 'app.state'(host) {
+    return host.state;
+  },
+  async 'app.createConsortium'(host, params) {
+    return host.createConsortium(params);
+  },
+  async 'app.unlock'(host, { passphrase, remember }) {
+    return host.unlock(passphrase, remember);
+  },
+};
+
+/** Blocks per `blocks.list` answer are few (at most 100), so reading their headers one by one is fine. */
+async function recentBlocks(node: IngotNode, before: number | undefined, limit: number): Promise<Results['blocks.list']> {
+  const top = Math.min(before === undefined ? node.ledger.head.height : before - 1, node.ledger.head.height);
+  const heights = Array.from({ length: Math.max(0, Math.min(limit, top + 1)) }, (_, i) => top - i);
+  const blocks = await Promise.all(heights.map(async (height) => {
+    const [header, txs] = await Promise.all([node.ledger.header(height), node.ledger.blockTransactions(height)]);
+    if (header === undefined) throw new IngotError('BLOCK_NOT_FOUND', `block ${height} is missing`);
+    return { header: headerJson(header), txCount: txs.length };
+  }));
+  return { blocks };
+}
+
+const nodeHandlers: { [M in NodeMethodName]: NodeHandler<M> } = {
   async 'node.status'(node) {
     const head = node.ledger.head;
     const org = await node.org(node.orgId);
@@ -89,6 +118,9 @@ export const handlers: Handlers = {
     const ids = txs.map((bytes) => parseTransaction(bytes).idHex);
     return { header: headerJson(header), txs: ids, commit: commit === undefined ? null : commitJson(commit) };
   },
+  async 'blocks.list'(node, { before, limit }) {
+    return recentBlocks(node, before, limit);
+  },
   async 'blocks.subscribe'(_node, _params, session) {
     return { subscription: needSession(session).subscribeBlocks() };
   },
@@ -105,7 +137,22 @@ export const handlers: Handlers = {
     if (!outcome.receipt.ok) throw new IngotError(outcome.receipt.code, outcome.receipt.message);
     return { hash: tx.idHex, height: outcome.height, signingKey: toHex(signingKey) };
   },
+  async 'identity.exportKeyBackup'(node) {
+    const keyStore = await readFile(node.paths.keyStore, 'utf8');
+    return { fileName: `ingot-keys-${node.orgId.slice(0, 8)}-${basename(node.paths.dir)}.json`, keyStore };
+  },
   async 'state.history'(node, { subject, after, limit }) {
     return page(limit, (count) => node.ledger.historyOfSubject(subject, after, count));
   },
 };
+
+function isAppMethod(method: MethodName): method is AppMethodName {
+  return Object.hasOwn(appHandlers, method);
+}
+
+/** Runs one validated call: `app.*` methods work in every phase, the others need a running node. */
+export function handle(host: NodeHost, method: MethodName, params: unknown, session: RpcSession | undefined): Promise<unknown> {
+  if (isAppMethod(method)) return (appHandlers[method] as Handler<typeof method>)(host, params as never, session);
+  const handler = nodeHandlers[method] as NodeHandler<typeof method>;
+  return handler(host.node, params as never, session);
+}
