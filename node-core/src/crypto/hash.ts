@@ -8,9 +8,4 @@ export function sha256(...parts: Uint8Array[]): Uint8Array {
   return new Uint8Array(hash.digest().buffer.slice(0));
 }
 
-const encoder = new TextEncoder();
-
-/** Domain tags keep a signature or hash made for one purpose from being valid for another. */
-export function domainTag(name: string): Uint8Array {
-  return encoder.encode(`ingot/${name}\0`);
-}
+export { domainTag } from './domain.ts';

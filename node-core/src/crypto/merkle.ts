@@ -1,6 +1,8 @@
 import { IngotError } from '../codec/errors.ts';
-import { bytesEqual } from '../codec/cbor.ts';
-import { sha256, HASH_BYTES } from './hash.ts';
+import { sha256 } from './hash.ts';
+import { splitPoint, verifyMerklePath, type MerkleProof } from './merkle-path.ts';
+
+export type { MerkleProof } from './merkle-path.ts';
 
 /**
  * RFC 6962 Merkle trees: leaves are hashed with a 0x00 prefix and inner nodes with 0x01, so a leaf
@@ -10,24 +12,12 @@ import { sha256, HASH_BYTES } from './hash.ts';
 const LEAF = new Uint8Array([0]);
 const NODE = new Uint8Array([1]);
 
-export interface MerkleProof {
-  readonly index: number;
-  readonly count: number;
-  readonly path: readonly Uint8Array[];
-}
-
 export function leafHash(data: Uint8Array): Uint8Array {
   return sha256(LEAF, data);
 }
 
 function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   return sha256(NODE, left, right);
-}
-
-function splitPoint(count: number): number {
-  let k = 1;
-  while (k * 2 < count) k *= 2;
-  return k;
 }
 
 function rootOfLeaves(leaves: readonly Uint8Array[], start: number, end: number): Uint8Array {
@@ -71,26 +61,5 @@ export function merkleProof(items: readonly Uint8Array[], index: number): Merkle
 
 /** Pure check that `item` is leaf `proof.index` of a tree of `proof.count` leaves with root `root`. */
 export function verifyMerkleProof(item: Uint8Array, proof: MerkleProof, root: Uint8Array): boolean {
-  const { index, count, path } = proof;
-  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(count) || index < 0 || index >= count) return false;
-  if (root.length !== HASH_BYTES || path.some((hash) => hash.length !== HASH_BYTES)) return false;
-  // Recompute the sequence of left/right turns from the top, then fold the path from the leaf up.
-  const turns: boolean[] = [];
-  let start = 0;
-  let end = count;
-  while (end - start > 1) {
-    const k = splitPoint(end - start);
-    const goesLeft = index < start + k;
-    turns.push(goesLeft);
-    if (goesLeft) end = start + k;
-    else start += k;
-  }
-  if (turns.length !== path.length) return false;
-  let hash = leafHash(item);
-  for (let level = 0; level < path.length; level++) {
-    const sibling = path[level] as Uint8Array;
-    const goesLeft = turns[turns.length - 1 - level];
-    hash = goesLeft ? nodeHash(hash, sibling) : nodeHash(sibling, hash);
-  }
-  return bytesEqual(hash, root);
+  return verifyMerklePath(sha256, item, proof, root);
 }

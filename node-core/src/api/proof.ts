@@ -1,0 +1,104 @@
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { sha256 as sha256Once } from '@noble/hashes/sha2.js';
+import { bytesToHex, concatBytes, hexToBytes } from '@noble/hashes/utils.js';
+import { IngotError } from '../codec/errors.ts';
+import { decodeTx, encodeBlockHeader, encodeVote } from '../codec/messages.ts';
+import { domainTag } from '../crypto/domain.ts';
+import { verifyMerklePath } from '../crypto/merkle-path.ts';
+import type { CommitJson, HeaderJson, Results } from './methods.ts';
+
+/**
+ * Offline checks of what a node answers, with no trust in that node: any client (the renderer, an
+ * auditor's script) recomputes the hashes and signatures from the bytes it was given. Pure
+ * JavaScript, so it runs in the browser as well as in Node.
+ */
+
+export interface CheckResult {
+  ok: boolean;
+  /** Why the check failed, in words a person can act on. */
+  reason?: string;
+}
+
+const TX_TAG = domainTag('tx');
+const HEADER_TAG = domainTag('header');
+const VOTE_TAG = domainTag('vote');
+
+const sha256 = (...parts: Uint8Array[]) => sha256Once(concatBytes(...parts));
+
+function bytesOf(hex: string, field: string): Uint8Array {
+  try {
+    return hexToBytes(hex);
+  } catch {
+    throw new IngotError('INVALID_HEX', `${field} is not hex`, { field });
+  }
+}
+
+function headerBytes(header: HeaderJson): Uint8Array {
+  return encodeBlockHeader({
+    v: 1,
+    chain: bytesOf(header.chain, 'header.chain'),
+    height: header.height,
+    prev: bytesOf(header.prev, 'header.prev'),
+    time: header.time,
+    proposer: bytesOf(header.proposer, 'header.proposer'),
+    txRoot: bytesOf(header.txRoot, 'header.txRoot'),
+    resultsRoot: bytesOf(header.resultsRoot, 'header.resultsRoot'),
+    stateRoot: bytesOf(header.stateRoot, 'header.stateRoot'),
+  });
+}
+
+function failed(reason: string): CheckResult {
+  return { ok: false, reason };
+}
+
+function guarded(check: () => CheckResult): CheckResult {
+  try {
+    return check();
+  } catch (error) {
+    return failed(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/**
+ * The transaction's bytes hash to its id, those bytes are the proven leaf of the block's
+ * transaction root, and the header hashes to the block hash shown.
+ */
+export function verifyTransactionProof(view: Results['tx.get']): CheckResult {
+  return guarded(() => {
+    const raw = bytesOf(view.tx.raw, 'tx.raw');
+    const envelope = decodeTx(raw);
+    if (bytesToHex(sha256(TX_TAG, envelope.body)) !== view.tx.hash) return failed('the transaction bytes do not hash to its id');
+    if (bytesToHex(sha256(HEADER_TAG, headerBytes(view.header))) !== view.header.hash) return failed('the block header does not hash to the block hash');
+    const proof = { index: view.proof.index, count: view.proof.count, path: view.proof.path.map((hex, i) => bytesOf(hex, `proof.path.${i}`)) };
+    if (proof.index !== view.index) return failed('the proof is for another position in the block');
+    if (!verifyMerklePath(sha256, raw, proof, bytesOf(view.header.txRoot, 'header.txRoot'))) return failed('the Merkle proof does not lead to the block’s transaction root');
+    return { ok: true };
+  });
+}
+
+/**
+ * Finality: precommits for this header from distinct validators of the given set, carrying more
+ * than two thirds of its voting power.
+ */
+export function verifyCommitCertificate(header: HeaderJson, commit: CommitJson, validators: readonly { key: string; power: number }[]): CheckResult {
+  return guarded(() => {
+    const hash = sha256(HEADER_TAG, headerBytes(header));
+    if (bytesToHex(hash) !== header.hash) return failed('the block header does not hash to the block hash');
+    if (commit.height !== header.height || commit.block !== header.hash) return failed('the certificate is for another block');
+    const message = sha256(VOTE_TAG, encodeVote({ type: 'precommit', chain: bytesOf(header.chain, 'header.chain'), height: header.height, round: commit.round, block: hash }));
+    const power = new Map(validators.map((v) => [v.key, v.power]));
+    const total = validators.reduce((sum, v) => sum + v.power, 0);
+    const seen = new Set<string>();
+    let signed = 0;
+    for (const { validator, signature } of commit.signatures) {
+      const validatorPower = power.get(validator);
+      if (validatorPower === undefined) return failed(`signature from ${validator.slice(0, 12)}…, which is not a validator`);
+      if (seen.has(validator)) return failed(`two signatures from validator ${validator.slice(0, 12)}…`);
+      seen.add(validator);
+      if (!ed25519.verify(bytesOf(signature, 'signature'), message, bytesOf(validator, 'validator'))) return failed(`bad signature from validator ${validator.slice(0, 12)}…`);
+      signed += validatorPower;
+    }
+    if (signed * 3 <= total * 2) return failed(`signatures carry ${signed} of ${total} voting power; more than two thirds is needed`);
+    return { ok: true };
+  });
+}
