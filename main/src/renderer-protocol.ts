@@ -1,0 +1,68 @@
+import { readFile } from 'node:fs/promises';
+import { extname, resolve, sep } from 'node:path';
+import { CONTENT_SECURITY_POLICY } from '../../node-core/src/rpc/static-files.ts';
+import type { CustomScheme } from './electron-api.ts';
+
+/**
+ * The window loads the renderer build from a private scheme, not from file://. A protocol handler
+ * answers with real response headers, so the Content-Security-Policy arrives on the document the
+ * same way it does in web mode (webRequest hooks are not reliably called for file:// loads), and
+ * the page gets an origin of its own: under file:// every local file would count as 'self'.
+ */
+export const RENDERER_SCHEME = 'ingot';
+const RENDERER_HOST = 'app';
+export const RENDERER_URL = `${RENDERER_SCHEME}://${RENDERER_HOST}/index.html`;
+
+/** Must be registered before the app is ready. Standard + secure: a real origin, treated like https. */
+export const RENDERER_SCHEME_PRIVILEGES: CustomScheme = {
+  scheme: RENDERER_SCHEME,
+  privileges: { standard: true, secure: true, supportFetchAPI: false },
+};
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+  '.map': 'application/json',
+};
+
+function notFound(): Response {
+  return new Response('not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+}
+
+/** Serves files of the renderer build directory, and nothing outside it. */
+export function rendererFiles(rootDir: string): (request: Request) => Promise<Response> {
+  const root = resolve(rootDir);
+  return async (request) => {
+    if (request.method !== 'GET') return new Response('use GET', { status: 405 });
+    const url = new URL(request.url);
+    if (url.host !== RENDERER_HOST) return notFound();
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(url.pathname);
+    } catch {
+      return notFound();
+    }
+    const file = resolve(root, `.${pathname === '/' ? '/index.html' : pathname}`);
+    if (!file.startsWith(root + sep)) return notFound();
+    let body: Buffer;
+    try {
+      body = await readFile(file);
+    } catch {
+      return notFound();
+    }
+    return new Response(new Uint8Array(body), {
+      status: 200,
+      headers: {
+        'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+        'content-security-policy': CONTENT_SECURITY_POLICY,
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+      },
+    });
+  };
+}
