@@ -51,11 +51,14 @@ export function runShell(electron: ElectronMain, paths: ShellPaths): Shell {
 
   app.on('window-all-closed', () => app.quit());
 
+  // Quit is asked again and again (menu, window closing, OS logout); the node is stopped once, then
+  // the app quits for real.
   let nodeStopped = false;
+  let quitAfterStop: Promise<void> | undefined;
   app.on('before-quit', (event) => {
     if (nodeStopped) return;
     event.preventDefault();
-    void supervisor.stop().finally(() => {
+    quitAfterStop ??= supervisor.stop().finally(() => {
       nodeStopped = true;
       app.quit();
     });
