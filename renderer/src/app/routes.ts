@@ -1,0 +1,44 @@
+export type Route =
+  | { name: 'overview' }
+  | { name: 'identity' }
+  | { name: 'settings' }
+  | { name: 'explorer' }
+  | { name: 'block'; height: number }
+  | { name: 'tx'; hash: string }
+  | { name: 'subject'; id: string };
+
+export type ExplorerRoute = Extract<Route, { name: 'explorer' | 'block' | 'tx' | 'subject' }>;
+
+export type Section = 'overview' | 'identity' | 'explorer' | 'settings';
+
+/** `#/explorer/block/5` and friends; anything unknown shows the overview. */
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, '').split('/').map((part) => decodeURIComponent(part));
+  const [section, kind, value = ''] = parts;
+  if (section === 'identity' || section === 'settings') return { name: section };
+  if (section !== 'explorer') return { name: 'overview' };
+  if (kind === 'block' && /^\d+$/.test(value)) return { name: 'block', height: Number(value) };
+  if (kind === 'tx' && /^[0-9a-f]{64}$/.test(value)) return { name: 'tx', hash: value };
+  if (kind === 'subject' && value !== '') return { name: 'subject', id: value };
+  return { name: 'explorer' };
+}
+
+export function routeHref(route: Route): string {
+  switch (route.name) {
+    case 'block':
+      return `#/explorer/block/${route.height}`;
+    case 'tx':
+      return `#/explorer/tx/${route.hash}`;
+    case 'subject':
+      return `#/explorer/subject/${encodeURIComponent(route.id)}`;
+    case 'overview':
+    case 'identity':
+    case 'explorer':
+    case 'settings':
+      return `#/${route.name}`;
+  }
+}
+
+export function sectionOf(route: Route): Section {
+  return route.name === 'block' || route.name === 'tx' || route.name === 'subject' ? 'explorer' : route.name;
+}

@@ -1,0 +1,169 @@
+import { ContextConsumer } from '@lit/context';
+import { msg, updateWhenLocaleChanges } from '@lit/localize';
+import { LitElement, css, html, type TemplateResult } from 'lit';
+import type SlInput from '@shoelace-style/shoelace/dist/components/input/input.js';
+import type SlCheckbox from '@shoelace-style/shoelace/dist/components/checkbox/checkbox.js';
+import { connectionContext, sessionContext } from '../app/context.ts';
+import { screenStyles } from '../app/styles.ts';
+import { describeError } from '../rpc/connection.ts';
+import '../components/passphrase-meter.ts';
+import { PASSPHRASE_MIN_CHARS } from './passphrase-rules.ts';
+
+/** A fresh data directory: create the consortium with this organisation as its first member. */
+export class FirstRunScreen extends LitElement {
+  static override properties = {
+    organisation: { state: true },
+    registryId: { state: true },
+    consortiumName: { state: true },
+    passphrase: { state: true },
+    confirmation: { state: true },
+    remember: { state: true },
+    creating: { state: true },
+    problem: { state: true },
+  };
+  static override styles = [
+    screenStyles,
+    css`
+      .card {
+        max-width: 40rem;
+        margin: 0 auto var(--sl-spacing-large);
+      }
+    `,
+  ];
+
+  declare organisation: string;
+  declare registryId: string;
+  declare consortiumName: string;
+  declare passphrase: string;
+  declare confirmation: string;
+  declare remember: boolean;
+  declare creating: boolean;
+  declare problem: { message: string; code: string } | undefined;
+  readonly #connection = new ContextConsumer(this, { context: connectionContext });
+  readonly #session = new ContextConsumer(this, { context: sessionContext, subscribe: true });
+
+  constructor() {
+    super();
+    updateWhenLocaleChanges(this);
+    this.organisation = '';
+    this.registryId = '';
+    this.consortiumName = '';
+    this.passphrase = '';
+    this.confirmation = '';
+    this.remember = false;
+    this.creating = false;
+    this.problem = undefined;
+  }
+
+  override render(): TemplateResult {
+    const canRemember = this.#session.value?.appState.canRememberPassphrase === true;
+    const mismatch = this.confirmation !== '' && this.confirmation !== this.passphrase;
+    return html`
+      <div class="card">
+        <h1>${msg('Create a new consortium', { id: 'firstRun.title' })}</h1>
+        <p class="muted">${msg('Your organisation becomes its first member and validator. You can invite partners later.', { id: 'firstRun.intro' })}</p>
+        <form class="form" @submit=${this.#create}>
+          <sl-input
+            data-testid="firstrun-org"
+            label=${msg('Organisation name', { id: 'firstRun.organisation' })}
+            required
+            .value=${this.organisation}
+            @sl-input=${(event: Event) => (this.organisation = (event.target as SlInput).value)}
+          ></sl-input>
+          <sl-input
+            data-testid="firstrun-registry"
+            label=${msg('Company registry id', { id: 'firstRun.registryId' })}
+            help-text=${msg('Optional: the number under which your company is registered.', { id: 'firstRun.registryHelp' })}
+            .value=${this.registryId}
+            @sl-input=${(event: Event) => (this.registryId = (event.target as SlInput).value)}
+          ></sl-input>
+          <sl-input
+            data-testid="firstrun-consortium"
+            label=${msg('Consortium name (optional)', { id: 'firstRun.consortiumName' })}
+            .value=${this.consortiumName}
+            @sl-input=${(event: Event) => (this.consortiumName = (event.target as SlInput).value)}
+          ></sl-input>
+          <sl-input
+            data-testid="firstrun-passphrase"
+            type="password"
+            password-toggle
+            required
+            autocomplete="new-password"
+            label=${msg('Passphrase', { id: 'firstRun.passphrase' })}
+            help-text=${msg('Encrypts your organisation keys. It cannot be recovered: keep it safe.', { id: 'firstRun.passphraseHelp' })}
+            .value=${this.passphrase}
+            @sl-input=${(event: Event) => (this.passphrase = (event.target as SlInput).value)}
+          ></sl-input>
+          <ingot-passphrase-meter .passphrase=${this.passphrase}></ingot-passphrase-meter>
+          <sl-input
+            data-testid="firstrun-passphrase-confirm"
+            type="password"
+            required
+            autocomplete="new-password"
+            label=${msg('Repeat the passphrase', { id: 'firstRun.confirm' })}
+            help-text=${mismatch ? msg('The two passphrases differ.', { id: 'firstRun.mismatch' }) : ''}
+            .value=${this.confirmation}
+            @sl-input=${(event: Event) => (this.confirmation = (event.target as SlInput).value)}
+          ></sl-input>
+          ${canRemember
+            ? html`<sl-checkbox data-testid="firstrun-remember" ?checked=${this.remember} @sl-change=${(event: Event) => (this.remember = (event.target as SlCheckbox).checked)}>
+                ${msg('Remember the passphrase on this computer', { id: 'passphrase.remember' })}
+              </sl-checkbox>`
+            : ''}
+          ${this.problem === undefined
+            ? ''
+            : html`<sl-alert variant="danger" open data-testid="firstrun-error">
+                <sl-icon slot="icon" name="exclamation-octagon"></sl-icon>
+                ${this.problem.message} (${this.problem.code})
+              </sl-alert>`}
+          ${this.creating
+            ? html`<div>
+                <sl-progress-bar indeterminate label=${msg('Creating', { id: 'firstRun.creating' })}></sl-progress-bar>
+                <p class="muted">${msg('Making the keys and starting the node: this takes a few seconds.', { id: 'firstRun.progress' })}</p>
+              </div>`
+            : ''}
+          <div class="row">
+            <sl-button data-testid="firstrun-create" type="submit" variant="primary" ?loading=${this.creating} ?disabled=${!this.#ready()}>
+              ${msg('Create consortium', { id: 'firstRun.create' })}
+            </sl-button>
+          </div>
+        </form>
+      </div>
+      <div class="card">
+        <h2>${msg('Join with an invite', { id: 'firstRun.joinTitle' })}</h2>
+        <p class="muted">${msg('Joining an existing consortium comes with invites.', { id: 'firstRun.joinSoon' })}</p>
+        <sl-button disabled data-testid="firstrun-join">${msg('Join with an invite — coming with invites', { id: 'firstRun.join' })}</sl-button>
+      </div>
+    `;
+  }
+
+  #ready(): boolean {
+    return !this.creating && this.organisation.trim() !== '' && this.passphrase.length >= PASSPHRASE_MIN_CHARS && this.passphrase === this.confirmation;
+  }
+
+  async #create(event: Event): Promise<void> {
+    event.preventDefault();
+    const connection = this.#connection.value;
+    if (connection === undefined || !this.#ready()) return;
+    this.creating = true;
+    this.problem = undefined;
+    try {
+      const consortiumName = this.consortiumName.trim();
+      const state = await connection.call('app.createConsortium', {
+        organisation: this.organisation.trim(),
+        registryId: this.registryId.trim(),
+        ...(consortiumName === '' ? {} : { consortiumName }),
+        passphrase: this.passphrase,
+        remember: this.remember,
+      });
+      if (state.error !== undefined) this.problem = state.error;
+      this.#session.value?.acceptAppState(state);
+    } catch (error) {
+      this.problem = describeError(error);
+    } finally {
+      this.creating = false;
+    }
+  }
+}
+
+customElements.define('ingot-first-run-screen', FirstRunScreen);

@@ -1,0 +1,28 @@
+/** Only the Shoelace components the screens use, so the bundle carries no others. */
+import '@shoelace-style/shoelace/dist/components/alert/alert.js';
+import '@shoelace-style/shoelace/dist/components/badge/badge.js';
+import '@shoelace-style/shoelace/dist/components/button/button.js';
+import '@shoelace-style/shoelace/dist/components/checkbox/checkbox.js';
+import '@shoelace-style/shoelace/dist/components/copy-button/copy-button.js';
+import '@shoelace-style/shoelace/dist/components/dialog/dialog.js';
+import '@shoelace-style/shoelace/dist/components/icon/icon.js';
+import '@shoelace-style/shoelace/dist/components/input/input.js';
+import '@shoelace-style/shoelace/dist/components/option/option.js';
+import '@shoelace-style/shoelace/dist/components/progress-bar/progress-bar.js';
+import '@shoelace-style/shoelace/dist/components/select/select.js';
+import '@shoelace-style/shoelace/dist/components/spinner/spinner.js';
+
+/** Icons the screens name; the build copies exactly these next to the bundle. */
+export const ICONS_USED = [
+  'check2-circle',
+  'exclamation-octagon',
+  'exclamation-triangle',
+  'info-circle',
+  'shield-check',
+  'shield-x',
+  'search',
+  'pencil',
+  'download',
+  'arrow-repeat',
+  'key',
+] as const;
