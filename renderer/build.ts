@@ -1,10 +1,11 @@
 /* eslint-disable no-restricted-imports -- the build runs under Node, not in the window */
 import { build } from 'esbuild';
-import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { ICONS_USED } from './src/shoelace.ts';
+import systemIcons from '@shoelace-style/shoelace/dist/components/icon/library.system.js';
+import { ICONS_USED, SYSTEM_ICONS } from './src/shoelace.ts';
 /* eslint-enable no-restricted-imports */
 
 /**
@@ -19,6 +20,7 @@ const shoelace = join(root, 'node_modules/@shoelace-style/shoelace/dist');
 await rm(dist, { recursive: true, force: true });
 await mkdir(join(dist, 'shoelace/themes'), { recursive: true });
 await mkdir(join(dist, 'shoelace/assets/icons'), { recursive: true });
+await mkdir(join(dist, 'shoelace/assets/system'), { recursive: true });
 
 await build({
   entryPoints: [join(here, 'src/main.ts')],
@@ -39,7 +41,15 @@ await Promise.all([
   copyFile(join(shoelace, 'themes/light.css'), join(dist, 'shoelace/themes/light.css')),
   copyFile(join(shoelace, 'themes/dark.css'), join(dist, 'shoelace/themes/dark.css')),
   ...ICONS_USED.map((icon) => copyFile(join(shoelace, `assets/icons/${icon}.svg`), join(dist, `shoelace/assets/icons/${icon}.svg`))),
+  ...SYSTEM_ICONS.map((icon) => writeFile(join(dist, `shoelace/assets/system/${icon}.svg`), systemIconSvg(icon))),
 ]);
+
+function systemIconSvg(name: string): string {
+  const url = String(systemIcons.resolver(name));
+  const prefix = 'data:image/svg+xml,';
+  if (!url.startsWith(prefix)) throw new Error(`Shoelace has no system icon "${name}"`);
+  return decodeURIComponent(url.slice(prefix.length)).trim();
+}
 
 const bundle = await readFile(join(dist, 'main.js'));
 process.stdout.write(`${JSON.stringify({ bundle: 'renderer/dist/main.js', bytes: bundle.length, gzipBytes: gzipSync(bundle).length, icons: ICONS_USED.length })}\n`);

@@ -39,6 +39,7 @@ export class IngotApp extends LitElement {
       height: 100vh;
     }
     header {
+      min-height: 3.25rem;
       display: flex;
       align-items: center;
       gap: var(--sl-spacing-large);

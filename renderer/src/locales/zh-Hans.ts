@@ -163,7 +163,7 @@ export const templates = {
   'tx.payload': '载荷',
   'tx.position': str`第 ${0} 笔`,
   'tx.proofFailed': str`证明验证失败：${0}`,
-  'tx.proofOk': '证明已验证（verified）：已在本窗口中核实此交易包含在该区块中。',
+  'tx.proofOk': '证明已验证：已在本窗口中核实此交易包含在该区块中。',
   'tx.refused': '已拒绝',
   'tx.result': '结果',
   'tx.signer': '签名者',
