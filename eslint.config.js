@@ -27,7 +27,7 @@ const electronAndUi = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'renderer/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -69,7 +69,19 @@ export default tseslint.config(
     },
   })),
   {
-    files: ['renderer/**/*.ts'],
+    // The API contract is bundled into the browser UI: nothing from Node, nothing of the node's internals.
+    files: ['node-core/src/api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        ...electronAndUi,
+        { group: ['node:*', 'fs', 'net', 'http', 'os', 'child_process'], message: 'The API contract runs in the browser too.' },
+        { group: ['**/node/**', '**/ledger/**', '**/contracts/**', '**/consensus/**', '**/host/**', '**/rpc/**', '**/cli/**', '**/p2p/**', '**/crypto/*', '!**/crypto/domain.ts', '!**/crypto/merkle-path.ts', '**/codec/messages.ts'], message: 'The API contract may use only the pure codec and crypto helpers (and no schema library the UI would have to bundle).' },
+      ] }],
+    },
+  },
+  {
+    // The window's code; the renderer's build script and tests run under Node.
+    files: ['renderer/src/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/node-core/src/*', '!**/node-core/src/api', '**/node-core/src/*/**', '!**/node-core/src/api/**'], message: 'The renderer may import only the API contract from node-core/src/api.' }, { group: ['electron', 'node:*'], message: 'The renderer runs sandboxed in the window.' }] }],

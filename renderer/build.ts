@@ -1,4 +1,3 @@
-/* eslint-disable no-restricted-imports -- the build runs under Node, not in the window */
 import { build } from 'esbuild';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -6,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import systemIcons from '@shoelace-style/shoelace/dist/components/icon/library.system.js';
 import { ICONS_USED, SYSTEM_ICONS } from './src/shoelace.ts';
-/* eslint-enable no-restricted-imports */
 
 /**
  * Bundles the renderer into renderer/dist: one ES module, the page, the two Shoelace themes and

@@ -44,6 +44,17 @@ test('a core layer imports only the layers below it', async () => {
   assert.deepEqual(await rulesHit('node-core/src/contracts/x.ts', "import '../ledger/state.ts';\nimport '../codec/cbor.ts';\n"), []);
 });
 
+test('the renderer imports only the API contract, and the API contract nothing the browser lacks', async () => {
+  assert.ok((await rulesHit('renderer/src/x.ts', "import 'node:fs';\n")).includes('no-restricted-imports'));
+  assert.ok((await rulesHit('renderer/src/x.ts', "import 'electron';\n")).includes('no-restricted-imports'));
+  assert.ok((await rulesHit('renderer/src/x.ts', "import '../../node-core/src/ledger/ledger.ts';\n")).includes('no-restricted-imports'));
+  assert.deepEqual(await rulesHit('renderer/src/x.ts', "import '../../node-core/src/api/proof.ts';\n"), []);
+  assert.ok((await rulesHit('node-core/src/api/x.ts', "import 'node:crypto';\n")).includes('no-restricted-imports'));
+  assert.ok((await rulesHit('node-core/src/api/x.ts', "import '../crypto/hash.ts';\n")).includes('no-restricted-imports'));
+  assert.ok((await rulesHit('node-core/src/api/x.ts', "import '../node/node.ts';\n")).includes('no-restricted-imports'));
+  assert.deepEqual(await rulesHit('node-core/src/api/x.ts', "import '../crypto/merkle-path.ts';\nimport '../codec/cbor.ts';\n"), []);
+});
+
 test('allowed imports pass', async () => {
   assert.deepEqual(await rulesHit('node-core/src/crypto/x.ts', "import { createHash } from 'node:crypto';\nexport const h = createHash('sha256');\n"), []);
   assert.deepEqual(await rulesHit('node-core/src/node/x.ts', "export const t = Date.now();\n"), []);

@@ -1,10 +1,6 @@
-// eslint-disable-next-line no-restricted-imports -- tests run under Node, not in the window
 import assert from 'node:assert/strict';
-// eslint-disable-next-line no-restricted-imports -- tests run under Node, not in the window
 import { readdirSync, readFileSync } from 'node:fs';
-// eslint-disable-next-line no-restricted-imports -- tests run under Node, not in the window
 import { join } from 'node:path';
-// eslint-disable-next-line no-restricted-imports -- tests run under Node, not in the window
 import { test } from 'node:test';
 
 /** The sources are read as text: importing them would need a DOM. */

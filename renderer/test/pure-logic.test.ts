@@ -1,6 +1,4 @@
-// eslint-disable-next-line no-restricted-imports -- tests run under Node, not in the window
 import assert from 'node:assert/strict';
-// eslint-disable-next-line no-restricted-imports -- tests run under Node, not in the window
 import { test } from 'node:test';
 import { parseRoute, routeHref, type Route } from '../src/app/routes.ts';
 import { blockSeries } from '../src/lib/block-series.ts';

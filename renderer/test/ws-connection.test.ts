@@ -1,6 +1,4 @@
-// eslint-disable-next-line no-restricted-imports -- tests run under Node, not in the window
 import assert from 'node:assert/strict';
-// eslint-disable-next-line no-restricted-imports -- tests run under Node, not in the window
 import { test } from 'node:test';
 import type { NodeEvent } from '../../node-core/src/api/bridge.ts';
 import { NodeCallError, type ConnectionStatus } from '../src/rpc/connection.ts';

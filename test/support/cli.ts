@@ -165,13 +165,17 @@ export interface RunningNode {
 }
 
 /**
- * Starts `ingot start --data DIR` and waits until it has written an api.json of its own: one whose
+ * Starts `ingot start --data DIR` (or `ingot ui`) and waits until it has written an api.json of its own: one whose
  * token differs from any api.json already there (a node killed with SIGKILL leaves its file behind).
  * Fails with the node's stderr if it exits first or is not up within `timeoutMs`.
  */
-export async function startNode(dataDir: string, options: { passphrase?: string; timeoutMs?: number; args?: readonly string[] } = {}): Promise<RunningNode> {
+export async function startNode(
+  dataDir: string,
+  options: { command?: 'start' | 'ui'; passphrase?: string | undefined; timeoutMs?: number; args?: readonly string[] } = {},
+): Promise<RunningNode> {
   const stale = (await readApiFile(dataDir))?.token;
-  const child = spawnCli(['start', '--data', dataDir, ...(options.args ?? [])], options.passphrase ?? TEST_PASSPHRASE);
+  const command = options.command ?? 'start';
+  const child = spawnCli([command, '--data', dataDir, ...(options.args ?? [])], 'passphrase' in options ? options.passphrase : TEST_PASSPHRASE);
   let stderr = '';
   child.stdout?.resume();
   child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr += text));
@@ -182,12 +186,12 @@ export async function startNode(dataDir: string, options: { passphrase?: string;
   while (api === undefined) {
     if (!alive()) {
       await exitOf(child);
-      throw new Error(`ingot start exited (code ${child.exitCode}, signal ${child.signalCode}) before its API was up\nstderr: ${stderr}`);
+      throw new Error(`ingot ${command} exited (code ${child.exitCode}, signal ${child.signalCode}) before its API was up\nstderr: ${stderr}`);
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       await exitOf(child);
-      throw new Error(`ingot start did not write a new api.json within ${timeoutMs} ms\nstderr: ${stderr}`);
+      throw new Error(`ingot ${command} did not write a new api.json within ${timeoutMs} ms\nstderr: ${stderr}`);
     }
     const found = await readApiFile(dataDir);
     if (found !== undefined && found.token !== stale) api = found;

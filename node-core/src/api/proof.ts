@@ -1,8 +1,8 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 as sha256Once } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, hexToBytes } from '@noble/hashes/utils.js';
+import { decode, encode } from '../codec/cbor.ts';
 import { IngotError } from '../codec/errors.ts';
-import { decodeTx, encodeBlockHeader, encodeVote } from '../codec/messages.ts';
 import { domainTag } from '../crypto/domain.ts';
 import { verifyMerklePath } from '../crypto/merkle-path.ts';
 import type { CommitJson, HeaderJson, Results } from './methods.ts';
@@ -33,8 +33,17 @@ function bytesOf(hex: string, field: string): Uint8Array {
   }
 }
 
+/** The signed body inside a transaction's canonical encoding `{ body, sig }` (see docs/protocol.md). */
+function bodyOf(raw: Uint8Array): Uint8Array {
+  const envelope = decode(raw);
+  const body = envelope !== null && typeof envelope === 'object' ? (envelope as { body?: unknown }).body : undefined;
+  if (!(body instanceof Uint8Array)) throw new IngotError('TX_MALFORMED', 'the transaction bytes hold no body');
+  return body;
+}
+
+/** Canonical CBOR orders map keys itself, so this re-encoding is byte for byte the node's. */
 function headerBytes(header: HeaderJson): Uint8Array {
-  return encodeBlockHeader({
+  return encode({
     v: 1,
     chain: bytesOf(header.chain, 'header.chain'),
     height: header.height,
@@ -66,8 +75,7 @@ function guarded(check: () => CheckResult): CheckResult {
 export function verifyTransactionProof(view: Results['tx.get']): CheckResult {
   return guarded(() => {
     const raw = bytesOf(view.tx.raw, 'tx.raw');
-    const envelope = decodeTx(raw);
-    if (bytesToHex(sha256(TX_TAG, envelope.body)) !== view.tx.hash) return failed('the transaction bytes do not hash to its id');
+    if (bytesToHex(sha256(TX_TAG, bodyOf(raw))) !== view.tx.hash) return failed('the transaction bytes do not hash to its id');
     if (bytesToHex(sha256(HEADER_TAG, headerBytes(view.header))) !== view.header.hash) return failed('the block header does not hash to the block hash');
     const proof = { index: view.proof.index, count: view.proof.count, path: view.proof.path.map((hex, i) => bytesOf(hex, `proof.path.${i}`)) };
     if (proof.index !== view.index) return failed('the proof is for another position in the block');
@@ -85,7 +93,7 @@ export function verifyCommitCertificate(header: HeaderJson, commit: CommitJson, 
     const hash = sha256(HEADER_TAG, headerBytes(header));
     if (bytesToHex(hash) !== header.hash) return failed('the block header does not hash to the block hash');
     if (commit.height !== header.height || commit.block !== header.hash) return failed('the certificate is for another block');
-    const message = sha256(VOTE_TAG, encodeVote({ type: 'precommit', chain: bytesOf(header.chain, 'header.chain'), height: header.height, round: commit.round, block: hash }));
+    const message = sha256(VOTE_TAG, encode({ type: 'precommit', chain: bytesOf(header.chain, 'header.chain'), height: header.height, round: commit.round, block: hash }));
     const power = new Map(validators.map((v) => [v.key, v.power]));
     const total = validators.reduce((sum, v) => sum + v.power, 0);
     const seen = new Set<string>();

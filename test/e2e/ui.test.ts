@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { killStrays, startNode, tempDir, type RunningNode } from '../support/cli.ts';
+import { launchBrowser, openPage, type WatchedPage } from './support/browser.ts';
+
+/**
+ * The web-mode UI end to end: a real node started by `ingot ui` in a temp directory, Debian's
+ * Chromium, and only what a person does — type, click, read.
+ */
+
+const PASSPHRASE = 'correct horse battery staple';
+
+let browser: Browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser.close();
+  killStrays();
+});
+
+const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
+/** Shoelace inputs render their <input> in an open shadow root, which locators pierce. */
+const inputOf = (page: Page, id: string) => page.locator(`[data-testid="${id}"] input`);
+
+async function startUi(dataDir: string): Promise<RunningNode> {
+  return startNode(dataDir, { command: 'ui', args: ['--port', '0'], passphrase: undefined });
+}
+
+const uiAddress = (node: RunningNode) => `http://127.0.0.1:${node.api.port}/#token=${node.api.token}`;
+
+/** Waits out the listbox's open and close animations, which would swallow a click. */
+async function chooseOption(page: Page, selectId: string, value: string): Promise<void> {
+  await byTestId(page, selectId).click();
+  await page.locator(`[data-testid="${selectId}"][open]`).waitFor();
+  await page.locator(`[data-testid="${selectId}"] sl-option[value="${value}"]`).click();
+  await page.locator(`[data-testid="${selectId}"][open]`).waitFor({ state: 'detached' });
+  await page.locator(`[data-testid="${selectId}"] sl-popup [part~="popup"]`).waitFor({ state: 'hidden' });
+}
+
+/** `expected` names errors the test caused on purpose, such as a refused connection while the node was stopped. */
+function assertNoProblems(watched: WatchedPage, token: string, expected?: RegExp): void {
+  assert.deepEqual(watched.problems().filter((problem) => expected === undefined || !expected.test(problem)), []);
+  assert.equal(watched.consoleText().includes(token), false, 'the page never logs the API token');
+}
+
+test('first run, a profile change seen in the Explorer with its proof verified, Chinese and back, and a reload that stays signed in', async () => {
+  const { dir, remove } = await tempDir('ingot-e2e-');
+  const node = await startUi(join(dir, 'node'));
+  const watched = await openPage(browser);
+  const { page } = watched;
+  try {
+    await page.goto(uiAddress(node));
+    await byTestId(page, 'firstrun-org').waitFor();
+    await watched.screenshot('first-run');
+    await inputOf(page, 'firstrun-org').fill('Acme Precision Parts');
+    await inputOf(page, 'firstrun-registry').fill('91310000MA1FL4XY2K');
+    await inputOf(page, 'firstrun-passphrase').fill(PASSPHRASE);
+    await inputOf(page, 'firstrun-passphrase-confirm').fill(PASSPHRASE);
+    await byTestId(page, 'firstrun-create').click();
+
+    await byTestId(page, 'overview-org-name').waitFor({ timeout: 30_000 });
+    assert.match(await byTestId(page, 'overview-org-name').innerText(), /Acme Precision Parts/);
+    await page.locator('[data-testid="status-connection"]', { hasText: /connected/i }).waitFor();
+    assert.match(await byTestId(page, 'status-height').innerText(), /\d/);
+    await watched.screenshot('overview');
+
+    await byTestId(page, 'nav-identity').click();
+    await byTestId(page, 'profile-edit').click();
+    await inputOf(page, 'profile-contact').fill('ops@acme.example');
+    await byTestId(page, 'profile-save').click();
+    await page.locator('[data-testid="profile-contact-value"]', { hasText: 'ops@acme.example' }).waitFor({ timeout: 30_000 });
+    await watched.screenshot('identity');
+
+    await byTestId(page, 'nav-explorer').click();
+    // The profile change is the chain's only transaction, so the newest block holds it.
+    await byTestId(page, 'block-row').first().waitFor();
+    await watched.screenshot('explorer');
+    await byTestId(page, 'block-row').first().click();
+    await byTestId(page, 'tx-link').first().waitFor();
+    await watched.screenshot('block');
+    await byTestId(page, 'tx-link').first().click();
+    await page.locator('[data-testid="proof-status"]', { hasText: /verified/i }).waitFor();
+    assert.match(await byTestId(page, 'tx-method').innerText(), /updateProfile/);
+    assert.match(await byTestId(page, 'tx-payload').innerText(), /ops@acme\.example/);
+    await watched.screenshot('transaction');
+
+    await byTestId(page, 'nav-settings').click();
+    await watched.screenshot('settings');
+    await chooseOption(page, 'settings-language', 'zh-Hans');
+    await page.locator('[data-testid="nav-overview"]', { hasText: /[\u4e00-\u9fff]/ }).waitFor();
+    await watched.screenshot('settings-zh-hans');
+    await chooseOption(page, 'settings-language', 'en');
+    await page.locator('[data-testid="nav-overview"]', { hasText: 'Overview' }).waitFor();
+
+    await page.reload();
+    await byTestId(page, 'overview-org-name').or(byTestId(page, 'status-bar')).first().waitFor();
+    assert.equal(page.url().includes('token='), false, 'the token left the address bar');
+    assert.equal(await byTestId(page, 'not-authorised').count(), 0);
+    await page.locator('[data-testid="status-connection"]', { hasText: /connected/i }).waitFor();
+    await byTestId(page, 'nav-identity').click();
+    await page.locator('[data-testid="profile-contact-value"]', { hasText: 'ops@acme.example' }).waitFor();
+    assertNoProblems(watched, node.api.token);
+  } finally {
+    await watched.page.context().close();
+    await node.stop();
+    await remove();
+  }
+});
+
+test('without the token, or with a wrong one, the UI says it is not authorised and the node refuses it', async () => {
+  const { dir, remove } = await tempDir('ingot-e2e-');
+  const node = await startUi(join(dir, 'node'));
+  const watched = await openPage(browser, { colorScheme: 'dark' });
+  const { page } = watched;
+  try {
+    await page.goto(`http://127.0.0.1:${node.api.port}/`);
+    await byTestId(page, 'not-authorised').waitFor();
+    await page.goto(`http://127.0.0.1:${node.api.port}/#token=${'0'.repeat(64)}`);
+    await page.reload();
+    await byTestId(page, 'not-authorised').waitFor();
+    await watched.screenshot('not-authorised');
+    assert.equal(await byTestId(page, 'firstrun-org').count(), 0);
+  } finally {
+    await watched.page.context().close();
+    await node.stop();
+    await remove();
+  }
+});
+
+test('a node started again asks for the passphrase, refuses a wrong one with its code, and opens with the right one', async () => {
+  const { dir, remove } = await tempDir('ingot-e2e-');
+  const dataDir = join(dir, 'node');
+  let node = await startUi(dataDir);
+  const watched = await openPage(browser);
+  const { page } = watched;
+  try {
+    await page.goto(uiAddress(node));
+    await inputOf(page, 'firstrun-org').fill('Recycling Co');
+    await inputOf(page, 'firstrun-passphrase').fill(PASSPHRASE);
+    await inputOf(page, 'firstrun-passphrase-confirm').fill(PASSPHRASE);
+    await byTestId(page, 'firstrun-create').click();
+    await byTestId(page, 'overview-org-name').waitFor({ timeout: 30_000 });
+    await node.stop();
+
+    node = await startUi(dataDir);
+    await page.goto(uiAddress(node));
+    await page.reload();
+    await byTestId(page, 'unlock-passphrase').waitFor();
+    await inputOf(page, 'unlock-passphrase').fill('not the passphrase');
+    await byTestId(page, 'unlock-submit').click();
+    await page.locator('[data-testid="unlock-error"]', { hasText: 'KEYSTORE_WRONG_PASSPHRASE' }).waitFor();
+    await watched.screenshot('unlock-wrong-passphrase');
+    await inputOf(page, 'unlock-passphrase').fill(PASSPHRASE);
+    await byTestId(page, 'unlock-submit').click();
+    await page.locator('[data-testid="overview-org-name"]', { hasText: 'Recycling Co' }).waitFor({ timeout: 30_000 });
+    assertNoProblems(watched, node.api.token, /ERR_CONNECTION_REFUSED/);
+  } finally {
+    await watched.page.context().close();
+    await node.stop();
+    await remove();
+  }
+});
