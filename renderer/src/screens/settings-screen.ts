@@ -1,6 +1,7 @@
 import { ContextConsumer } from '@lit/context';
 import { msg, updateWhenLocaleChanges } from '@lit/localize';
 import { LitElement, html, type TemplateResult } from 'lit';
+import { keyed } from 'lit/directives/keyed.js';
 import type SlSelect from '@shoelace-style/shoelace/dist/components/select/select.js';
 import { connectionContext, sessionContext } from '../app/context.ts';
 import { isThemeChoice } from '../app/preferences.ts';
@@ -23,6 +24,7 @@ export class SettingsScreen extends LitElement {
   override render(): TemplateResult {
     const session = this.#session.value;
     const connection = this.#connection.value;
+    // sl-select keeps the label of its selected option as first rendered, so a new language gets a new select (keyed).
     return html`
       <h1>${msg('Settings', { id: 'nav.settings' })}</h1>
       <section class="card">
@@ -31,11 +33,11 @@ export class SettingsScreen extends LitElement {
             <sl-option value="en">English</sl-option>
             <sl-option value="zh-Hans">简体中文</sl-option>
           </sl-select>
-          <sl-select data-testid="settings-theme" label=${msg('Theme', { id: 'settings.theme' })} value=${session?.theme ?? 'system'} @sl-change=${this.#changeTheme}>
+          ${keyed(session?.locale, html`<sl-select data-testid="settings-theme" label=${msg('Theme', { id: 'settings.theme' })} value=${session?.theme ?? 'system'} @sl-change=${this.#changeTheme}>
             <sl-option value="light">${msg('Light', { id: 'settings.light' })}</sl-option>
             <sl-option value="dark">${msg('Dark', { id: 'settings.dark' })}</sl-option>
             <sl-option value="system">${msg('Same as the system', { id: 'settings.system' })}</sl-option>
-          </sl-select>
+          </sl-select>`)}
         </div>
       </section>
       <section class="card">
