@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
-import { CONTENT_SECURITY_POLICY } from '../../node-core/src/rpc/static-files.ts';
+import { CONTENT_SECURITY_POLICY, CONTENT_TYPES } from '../../node-core/src/rpc/static-files.ts';
 import type { CustomScheme } from './electron-api.ts';
 
 /**
@@ -17,17 +17,6 @@ export const RENDERER_URL = `${RENDERER_SCHEME}://${RENDERER_HOST}/index.html`;
 export const RENDERER_SCHEME_PRIVILEGES: CustomScheme = {
   scheme: RENDERER_SCHEME,
   privileges: { standard: true, secure: true, supportFetchAPI: false },
-};
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json',
 };
 
 function notFound(): Response {

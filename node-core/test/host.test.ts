@@ -114,3 +114,24 @@ test('NodeHost.start throws the reason for callers that cannot ask again', async
     await remove();
   }
 });
+
+test('a keychain that fails to keep the passphrase leaves the node running and says so', async () => {
+  const { dir, remove } = await tempDir();
+  const failingVault: PassphraseVault = {
+    canRemember: true,
+    async remember() {
+      throw new Error('keychain locked');
+    },
+    async forget() {},
+  };
+  const host = await NodeHost.open(hostOptions(join(dir, 'node'), failingVault));
+  try {
+    const state = await host.createConsortium({ organisation: 'Acme', registryId: '', passphrase: TEST_PASSPHRASE, remember: true });
+    assert.equal(state.phase, 'running');
+    assert.equal(state.error?.code, 'CANNOT_REMEMBER_PASSPHRASE');
+    assert.match(state.error?.message ?? '', /keychain locked/);
+  } finally {
+    await host.close();
+    await remove();
+  }
+});

@@ -194,7 +194,14 @@ export class NodeHost {
       this.#setPhase(wrongPassphrase ? 'locked' : 'failed');
       return error;
     }
-    if (remember) await this.#vault.remember(passphrase);
+    // The node runs whatever the keychain says; a passphrase it could not keep shows as the state's error.
+    if (remember) {
+      try {
+        await this.#vault.remember(passphrase);
+      } catch (error) {
+        this.#error = error instanceof IngotError ? { code: error.code, message: error.message } : { code: 'CANNOT_REMEMBER_PASSPHRASE', message: String(error) };
+      }
+    }
     this.#setPhase('running');
     return undefined;
   }

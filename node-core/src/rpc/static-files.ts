@@ -7,7 +7,7 @@ import { extname, join, sep } from 'node:path';
  * arrives in the URL fragment, which browsers never send), so files are served without it.
  */
 
-const CONTENT_TYPES: Record<string, string> = {
+export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
