@@ -41,6 +41,18 @@ async function chooseOption(page: Page, selectId: string, value: string): Promis
 }
 
 /** `expected` names errors the test caused on purpose, such as a refused connection while the node was stopped. */
+/** Runs a test's steps; on failure the page as it was goes to `failure-<name>.png` and its problems into the error. */
+async function steps(watched: WatchedPage, name: string, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    await watched.screenshot(`failure-${name}`).catch(() => undefined);
+    const problems = watched.problems();
+    if (problems.length > 0 && error instanceof Error) error.message += `\npage problems:\n${problems.join('\n')}`;
+    throw error;
+  }
+}
+
 function assertNoProblems(watched: WatchedPage, token: string, expected?: RegExp): void {
   assert.deepEqual(watched.problems().filter((problem) => expected === undefined || !expected.test(problem)), []);
   assert.equal(watched.consoleText().includes(token), false, 'the page never logs the API token');
@@ -52,57 +64,59 @@ test('first run, a profile change seen in the Explorer with its proof verified, 
   const watched = await openPage(browser);
   const { page } = watched;
   try {
-    await page.goto(uiAddress(node));
-    await byTestId(page, 'firstrun-org').waitFor();
-    await watched.screenshot('first-run');
-    await inputOf(page, 'firstrun-org').fill('Acme Precision Parts');
-    await inputOf(page, 'firstrun-registry').fill('91310000MA1FL4XY2K');
-    await inputOf(page, 'firstrun-passphrase').fill(PASSPHRASE);
-    await inputOf(page, 'firstrun-passphrase-confirm').fill(PASSPHRASE);
-    await byTestId(page, 'firstrun-create').click();
+    await steps(watched, 'first-run-flow', async () => {
+      await page.goto(uiAddress(node));
+      await byTestId(page, 'firstrun-org').waitFor();
+      await watched.screenshot('first-run');
+      await inputOf(page, 'firstrun-org').fill('Acme Precision Parts');
+      await inputOf(page, 'firstrun-registry').fill('91310000MA1FL4XY2K');
+      await inputOf(page, 'firstrun-passphrase').fill(PASSPHRASE);
+      await inputOf(page, 'firstrun-passphrase-confirm').fill(PASSPHRASE);
+      await byTestId(page, 'firstrun-create').click();
 
-    await byTestId(page, 'overview-org-name').waitFor({ timeout: 30_000 });
-    assert.match(await byTestId(page, 'overview-org-name').innerText(), /Acme Precision Parts/);
-    await page.locator('[data-testid="status-connection"]', { hasText: /connected/i }).waitFor();
-    assert.match(await byTestId(page, 'status-height').innerText(), /\d/);
-    await watched.screenshot('overview');
+      await byTestId(page, 'overview-org-name').waitFor({ timeout: 30_000 });
+      assert.match(await byTestId(page, 'overview-org-name').innerText(), /Acme Precision Parts/);
+      await page.locator('[data-testid="status-connection"]', { hasText: /connected/i }).waitFor();
+      assert.match(await byTestId(page, 'status-height').innerText(), /\d/);
+      await watched.screenshot('overview');
 
-    await byTestId(page, 'nav-identity').click();
-    await byTestId(page, 'profile-edit').click();
-    await inputOf(page, 'profile-contact').fill('ops@acme.example');
-    await byTestId(page, 'profile-save').click();
-    await page.locator('[data-testid="profile-contact-value"]', { hasText: 'ops@acme.example' }).waitFor({ timeout: 30_000 });
-    await watched.screenshot('identity');
+      await byTestId(page, 'nav-identity').click();
+      await byTestId(page, 'profile-edit').click();
+      await inputOf(page, 'profile-contact').fill('ops@acme.example');
+      await byTestId(page, 'profile-save').click();
+      await page.locator('[data-testid="profile-contact-value"]', { hasText: 'ops@acme.example' }).waitFor({ timeout: 30_000 });
+      await watched.screenshot('identity');
 
-    await byTestId(page, 'nav-explorer').click();
-    // The profile change is the chain's only transaction, so the newest block holds it.
-    await byTestId(page, 'block-row').first().waitFor();
-    await watched.screenshot('explorer');
-    await byTestId(page, 'block-row').first().click();
-    await byTestId(page, 'tx-link').first().waitFor();
-    await watched.screenshot('block');
-    await byTestId(page, 'tx-link').first().click();
-    await page.locator('[data-testid="proof-status"]', { hasText: /verified/i }).waitFor();
-    assert.match(await byTestId(page, 'tx-method').innerText(), /updateProfile/);
-    assert.match(await byTestId(page, 'tx-payload').innerText(), /ops@acme\.example/);
-    await watched.screenshot('transaction');
+      await byTestId(page, 'nav-explorer').click();
+      // The profile change is the chain's only transaction, so the newest block holds it.
+      await byTestId(page, 'block-row').first().waitFor();
+      await watched.screenshot('explorer');
+      await byTestId(page, 'block-row').first().click();
+      await byTestId(page, 'tx-link').first().waitFor();
+      await watched.screenshot('block');
+      await byTestId(page, 'tx-link').first().click();
+      await page.locator('[data-testid="proof-status"]', { hasText: /verified/i }).waitFor();
+      assert.match(await byTestId(page, 'tx-method').innerText(), /updateProfile/);
+      assert.match(await byTestId(page, 'tx-payload').innerText(), /ops@acme\.example/);
+      await watched.screenshot('transaction');
 
-    await byTestId(page, 'nav-settings').click();
-    await watched.screenshot('settings');
-    await chooseOption(page, 'settings-language', 'zh-Hans');
-    await page.locator('[data-testid="nav-overview"]', { hasText: /[\u4e00-\u9fff]/ }).waitFor();
-    await watched.screenshot('settings-zh-hans');
-    await chooseOption(page, 'settings-language', 'en');
-    await page.locator('[data-testid="nav-overview"]', { hasText: 'Overview' }).waitFor();
+      await byTestId(page, 'nav-settings').click();
+      await watched.screenshot('settings');
+      await chooseOption(page, 'settings-language', 'zh-Hans');
+      await page.locator('[data-testid="nav-overview"]', { hasText: /[\u4e00-\u9fff]/ }).waitFor();
+      await watched.screenshot('settings-zh-hans');
+      await chooseOption(page, 'settings-language', 'en');
+      await page.locator('[data-testid="nav-overview"]', { hasText: 'Overview' }).waitFor();
 
-    await page.reload();
-    await byTestId(page, 'overview-org-name').or(byTestId(page, 'status-bar')).first().waitFor();
-    assert.equal(page.url().includes('token='), false, 'the token left the address bar');
-    assert.equal(await byTestId(page, 'not-authorised').count(), 0);
-    await page.locator('[data-testid="status-connection"]', { hasText: /connected/i }).waitFor();
-    await byTestId(page, 'nav-identity').click();
-    await page.locator('[data-testid="profile-contact-value"]', { hasText: 'ops@acme.example' }).waitFor();
-    assertNoProblems(watched, node.api.token);
+      await page.reload();
+      await byTestId(page, 'overview-org-name').or(byTestId(page, 'status-bar')).first().waitFor();
+      assert.equal(page.url().includes('token='), false, 'the token left the address bar');
+      assert.equal(await byTestId(page, 'not-authorised').count(), 0);
+      await page.locator('[data-testid="status-connection"]', { hasText: /connected/i }).waitFor();
+      await byTestId(page, 'nav-identity').click();
+      await page.locator('[data-testid="profile-contact-value"]', { hasText: 'ops@acme.example' }).waitFor();
+      assertNoProblems(watched, node.api.token);
+    });
   } finally {
     await watched.page.context().close();
     await node.stop();
@@ -116,13 +130,15 @@ test('without the token, or with a wrong one, the UI says it is not authorised a
   const watched = await openPage(browser, { colorScheme: 'dark' });
   const { page } = watched;
   try {
-    await page.goto(`http://127.0.0.1:${node.api.port}/`);
-    await byTestId(page, 'not-authorised').waitFor();
-    await page.goto(`http://127.0.0.1:${node.api.port}/#token=${'0'.repeat(64)}`);
-    await page.reload();
-    await byTestId(page, 'not-authorised').waitFor();
-    await watched.screenshot('not-authorised');
-    assert.equal(await byTestId(page, 'firstrun-org').count(), 0);
+    await steps(watched, 'not-authorised', async () => {
+      await page.goto(`http://127.0.0.1:${node.api.port}/`);
+      await byTestId(page, 'not-authorised').waitFor();
+      await page.goto(`http://127.0.0.1:${node.api.port}/#token=${'0'.repeat(64)}`);
+      await page.reload();
+      await byTestId(page, 'not-authorised').waitFor();
+      await watched.screenshot('not-authorised');
+      assert.equal(await byTestId(page, 'firstrun-org').count(), 0);
+    });
   } finally {
     await watched.page.context().close();
     await node.stop();
@@ -137,26 +153,30 @@ test('a node started again asks for the passphrase, refuses a wrong one with its
   const watched = await openPage(browser);
   const { page } = watched;
   try {
-    await page.goto(uiAddress(node));
-    await inputOf(page, 'firstrun-org').fill('Recycling Co');
-    await inputOf(page, 'firstrun-passphrase').fill(PASSPHRASE);
-    await inputOf(page, 'firstrun-passphrase-confirm').fill(PASSPHRASE);
-    await byTestId(page, 'firstrun-create').click();
-    await byTestId(page, 'overview-org-name').waitFor({ timeout: 30_000 });
-    await node.stop();
+    await steps(watched, 'unlock', async () => {
+      await page.goto(uiAddress(node));
+      await inputOf(page, 'firstrun-org').fill('Recycling Co');
+      await inputOf(page, 'firstrun-passphrase').fill(PASSPHRASE);
+      await inputOf(page, 'firstrun-passphrase-confirm').fill(PASSPHRASE);
+      await byTestId(page, 'firstrun-create').click();
+      await byTestId(page, 'overview-org-name').waitFor({ timeout: 30_000 });
+      await node.stop();
 
-    node = await startUi(dataDir);
-    await page.goto(uiAddress(node));
-    await page.reload();
-    await byTestId(page, 'unlock-passphrase').waitFor();
-    await inputOf(page, 'unlock-passphrase').fill('not the passphrase');
-    await byTestId(page, 'unlock-submit').click();
-    await page.locator('[data-testid="unlock-error"]', { hasText: 'KEYSTORE_WRONG_PASSPHRASE' }).waitFor();
-    await watched.screenshot('unlock-wrong-passphrase');
-    await inputOf(page, 'unlock-passphrase').fill(PASSPHRASE);
-    await byTestId(page, 'unlock-submit').click();
-    await page.locator('[data-testid="overview-org-name"]', { hasText: 'Recycling Co' }).waitFor({ timeout: 30_000 });
-    assertNoProblems(watched, node.api.token, /ERR_CONNECTION_REFUSED/);
+      node = await startUi(dataDir);
+      await page.goto(uiAddress(node));
+      await page.reload();
+      await byTestId(page, 'unlock-passphrase').waitFor();
+      assert.equal(await byTestId(page, 'unlock-error').count(), 0, 'nothing has been tried yet');
+      await inputOf(page, 'unlock-passphrase').fill('not the passphrase');
+      await byTestId(page, 'unlock-submit').click();
+      await page.locator('[data-testid="unlock-error"]', { hasText: 'KEYSTORE_WRONG_PASSPHRASE' }).waitFor();
+      await page.locator('[data-testid="unlock-submit"]:not([loading])').waitFor();
+      await watched.screenshot('unlock-wrong-passphrase');
+      await inputOf(page, 'unlock-passphrase').fill(PASSPHRASE);
+      await byTestId(page, 'unlock-submit').click();
+      await page.locator('[data-testid="overview-org-name"]', { hasText: 'Recycling Co' }).waitFor({ timeout: 30_000 });
+      assertNoProblems(watched, node.api.token, /ERR_CONNECTION_REFUSED/);
+    });
   } finally {
     await watched.page.context().close();
     await node.stop();

@@ -48,8 +48,8 @@ export async function tempDir(prefix = 'ingot-cli-test-'): Promise<{ dir: string
   return { dir, remove: () => rm(dir, { recursive: true, force: true, maxRetries: 3 }) };
 }
 
-/** The environment of a CLI child: ours, the passphrase, and nothing of the test runner's child protocol. */
-export function cliEnv(passphrase: string | undefined = TEST_PASSPHRASE): NodeJS.ProcessEnv {
+/** The environment of a CLI child: ours, the passphrase (none when undefined), and nothing of the test runner's child protocol. */
+export function cliEnv(passphrase: string | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.NODE_TEST_CONTEXT;
   delete env.INGOT_PASSPHRASE;
