@@ -1,26 +1,19 @@
 import { BRIDGE_GLOBAL, NODE_EXITED_METHOD, NODE_STARTED_METHOD, type BridgeOutcome, type IngotBridge, type NodeEvent } from '../../node-core/src/api/bridge.ts';
-import { rpcErrorNumbers, type RpcError } from '../../node-core/src/api/errors.ts';
+import { rpcErrorNumbers } from '../../node-core/src/api/errors.ts';
+import { parseServerMessage, rpcError } from '../../node-core/src/api/json-rpc.ts';
 import { EVENT_CHANNEL, PORT_CHANNEL, SHELL_CHANNEL } from './channels.ts';
 import type { ContextBridge, IpcRenderer, RendererPort } from './electron-api.ts';
 
 /** The node answers at most this many calls in flight per connection; more would be refused unanswerable (id null). */
 export const PENDING_CALLS_MAX = 256;
-const BLOCK_HEADER_METHOD = 'blocks.header';
 
 type Settle = (outcome: BridgeOutcome<unknown>) => void;
 
 function failure(code: number, dataCode: string, message: string): BridgeOutcome<never> {
-  const error: RpcError = { code, message, data: { code: dataCode } };
-  return { ok: false, error };
+  return { ok: false, error: rpcError(code, dataCode, message) };
 }
 
 const nodeExited = () => failure(rpcErrorNumbers.APPLICATION_ERROR, 'NODE_PROCESS_EXITED', "the node's process has stopped; restart it to continue");
-
-function isRpcError(value: unknown): value is RpcError {
-  if (value === null || typeof value !== 'object') return false;
-  const { code, message, data } = value as Record<string, unknown>;
-  return typeof code === 'number' && typeof message === 'string' && data !== null && typeof data === 'object' && typeof (data as Record<string, unknown>).code === 'string';
-}
 
 function isShellEvent(value: unknown): value is NodeEvent {
   if (value === null || typeof value !== 'object') return false;
@@ -60,26 +53,16 @@ export function createBridge(ipcRenderer: IpcRenderer): IngotBridge {
   };
 
   const receive = (data: unknown) => {
-    if (typeof data !== 'string') return;
-    let message: unknown;
-    try {
-      message = JSON.parse(data);
-    } catch {
+    const message = parseServerMessage(data);
+    if (message === undefined) return;
+    if (message.kind === 'event') {
+      emit(message.event);
       return;
     }
-    if (message === null || typeof message !== 'object') return;
-    const { id, method, params, result, error } = message as Record<string, unknown>;
-    if (method === BLOCK_HEADER_METHOD && id === undefined) {
-      emit({ method: BLOCK_HEADER_METHOD, params } as NodeEvent);
-      return;
-    }
-    if (typeof id !== 'number') return;
-    const settle = pending.get(id);
+    const settle = pending.get(message.id);
     if (settle === undefined) return;
-    pending.delete(id);
-    if (error !== undefined) settle(isRpcError(error) ? { ok: false, error } : failure(rpcErrorNumbers.INTERNAL_ERROR, 'BAD_RESPONSE', 'the node answered with a malformed error'));
-    else if (result !== undefined) settle({ ok: true, result });
-    else settle(failure(rpcErrorNumbers.INTERNAL_ERROR, 'BAD_RESPONSE', 'the node answered without a result'));
+    pending.delete(message.id);
+    settle(message.outcome);
   };
 
   ipcRenderer.on(PORT_CHANNEL, (event) => {

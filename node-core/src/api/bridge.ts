@@ -1,4 +1,5 @@
 import type { RpcError } from './errors.ts';
+import type { BLOCK_NOTIFICATION_METHOD } from './json-rpc.ts';
 import type { BlockNotification, MethodName, Params, Results } from './methods.ts';
 
 /**
@@ -36,7 +37,7 @@ export interface NodeExited {
 }
 
 export type NodeEvent =
-  | { method: 'blocks.header'; params: BlockNotification }
+  | { method: typeof BLOCK_NOTIFICATION_METHOD; params: BlockNotification }
   | { method: typeof NODE_EXITED_METHOD; params: NodeExited }
   | { method: typeof NODE_STARTED_METHOD; params: Record<string, never> };
 

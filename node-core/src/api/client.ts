@@ -1,4 +1,5 @@
 import type { RpcError } from './errors.ts';
+import { isRpcError } from './json-rpc.ts';
 import type { MethodName, Params, Results } from './methods.ts';
 
 /**
@@ -21,12 +22,6 @@ export class RpcCallError extends Error {
 
 function badResponse(message: string): RpcCallError {
   return new RpcCallError({ code: -32603, message, data: { code: 'BAD_RESPONSE' } });
-}
-
-function isRpcError(value: unknown): value is RpcError {
-  if (value === null || typeof value !== 'object') return false;
-  const { code, message, data } = value as Record<string, unknown>;
-  return typeof code === 'number' && typeof message === 'string' && data !== null && typeof data === 'object' && typeof (data as Record<string, unknown>).code === 'string';
 }
 
 export class RpcClient {

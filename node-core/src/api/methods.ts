@@ -193,10 +193,9 @@ export interface Results {
   'state.history': HistoryPage;
 }
 
-/** Server-to-client notification on a `blocks.subscribe` subscription. */
+/** Params of the `blocks.header` notification on a `blocks.subscribe` subscription. */
 export interface BlockNotification {
   subscription: string;
   header: HeaderJson;
   txCount: number;
 }
-export const BLOCK_NOTIFICATION_METHOD = 'blocks.header';

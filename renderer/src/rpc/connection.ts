@@ -47,12 +47,6 @@ export function describeError(error: unknown): { message: string; code: string }
   return { message: String(error), code: 'UNKNOWN' };
 }
 
-export function isRpcError(value: unknown): value is RpcError {
-  if (value === null || typeof value !== 'object') return false;
-  const { code, message, data } = value as Record<string, unknown>;
-  return typeof code === 'number' && typeof message === 'string' && data !== null && typeof data === 'object' && typeof (data as Record<string, unknown>).code === 'string';
-}
-
 /** Listener bookkeeping shared by both connections. */
 export class Listeners<T> {
   readonly #listeners = new Set<(value: T) => void>();

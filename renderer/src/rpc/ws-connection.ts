@@ -1,6 +1,7 @@
 import type { BridgeMethodName, BridgeParams, BridgeResult, NodeEvent } from '../../../node-core/src/api/bridge.ts';
 import { WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../../../node-core/src/api/web-mode.ts';
-import { Listeners, NodeCallError, connectionError, isRpcError, type ClosedReason, type ConnectionStatus, type NodeConnection } from './connection.ts';
+import { parseServerMessage } from '../../../node-core/src/api/json-rpc.ts';
+import { Listeners, NodeCallError, connectionError, type ClosedReason, type ConnectionStatus, type NodeConnection } from './connection.ts';
 
 /** The part of the browser's WebSocket this connection uses, so tests can hand in a fake. */
 export interface SocketLike {
@@ -33,7 +34,6 @@ interface PendingCall {
   reject(error: Error): void;
 }
 
-const BLOCK_HEADER_METHOD = 'blocks.header';
 
 /**
  * JSON-RPC 2.0 over a WebSocket, for web mode. It reconnects with backoff after the socket drops,
@@ -143,30 +143,17 @@ export class WebSocketConnection implements NodeConnection {
   }
 
   #receive(data: unknown): void {
-    if (typeof data !== 'string') return;
-    let message: unknown;
-    try {
-      message = JSON.parse(data);
-    } catch {
+    const message = parseServerMessage(data);
+    if (message === undefined) return;
+    if (message.kind === 'event') {
+      this.#events.emit(message.event);
       return;
     }
-    if (message === null || typeof message !== 'object' || Array.isArray(message)) return;
-    const { id, method, params, result, error } = message as Record<string, unknown>;
-    if (id === undefined || id === null) {
-      if (method === BLOCK_HEADER_METHOD) this.#events.emit({ method: BLOCK_HEADER_METHOD, params } as NodeEvent);
-      return;
-    }
-    if (typeof id !== 'number') return;
-    const pending = this.#pending.get(id);
+    const pending = this.#pending.get(message.id);
     if (pending === undefined) return;
-    this.#pending.delete(id);
-    if (error !== undefined) {
-      pending.reject(isRpcError(error) ? new NodeCallError(error) : connectionError('BAD_RESPONSE', 'the node answered with a malformed error'));
-    } else if (result === undefined) {
-      pending.reject(connectionError('BAD_RESPONSE', 'the node answered without a result'));
-    } else {
-      pending.resolve(result);
-    }
+    this.#pending.delete(message.id);
+    if (message.outcome.ok) pending.resolve(message.outcome.result);
+    else pending.reject(new NodeCallError(message.outcome.error));
   }
 
   #keepSubscribed(): void {
