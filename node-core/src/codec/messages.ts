@@ -10,12 +10,12 @@ import { payloadShapeProblem } from './payload.ts';
  * `docs/protocol.md` is the prose form of this file; keep them in step.
  */
 
-const bytes = (length: number) =>
+export const bytes = (length: number) =>
   z.custom<Uint8Array>((value) => value instanceof Uint8Array && value.length === length, {
     message: `expected ${length} bytes`,
   });
-const uint = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-const boundedBytes = (max: number) =>
+export const uint = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+export const boundedBytes = (max: number) =>
   z.custom<Uint8Array>((value) => value instanceof Uint8Array && value.length <= max, {
     message: `expected at most ${max} bytes`,
   });
@@ -100,7 +100,8 @@ export const voteSchema = z
     chain: bytes(32),
     height: uint,
     round: uint,
-    block: bytes(32),
+    /** null is a vote for no block ("nil"). */
+    block: z.union([bytes(32), z.null()]),
   })
   .strict();
 export type Vote = z.infer<typeof voteSchema>;

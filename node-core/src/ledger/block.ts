@@ -1,4 +1,4 @@
-import { bytesEqual } from '../codec/cbor.ts';
+import { bytesEqual, encode } from '../codec/cbor.ts';
 import { encodeBlockHeader, encodeVote, type BlockHeader, type Commit, type Vote } from '../codec/messages.ts';
 import { verifySignature, type SigningKey } from '../crypto/ed25519.ts';
 import { domainTag, sha256 } from '../crypto/hash.ts';
@@ -6,6 +6,7 @@ import { toHex } from '../crypto/hex.ts';
 
 const HEADER_TAG = domainTag('header');
 const VOTE_TAG = domainTag('vote');
+const PROPOSAL_TAG = domainTag('proposal');
 
 export function blockHash(header: BlockHeader): Uint8Array {
   return sha256(HEADER_TAG, encodeBlockHeader(header));
@@ -13,6 +14,11 @@ export function blockHash(header: BlockHeader): Uint8Array {
 
 export function voteSignBytes(vote: Vote): Uint8Array {
   return sha256(VOTE_TAG, encodeVote(vote));
+}
+
+/** What a proposer signs: the block it proposes for (height, round), and the round it was seen valid in. */
+export function proposalSignBytes(chain: Uint8Array, height: number, round: number, validRoundPlusOne: number, block: Uint8Array): Uint8Array {
+  return sha256(PROPOSAL_TAG, encode({ chain, height, round, validRoundPlusOne, block }));
 }
 
 export interface Validator {

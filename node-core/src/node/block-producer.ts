@@ -1,14 +1,10 @@
-import { assert, IngotError } from '../codec/errors.ts';
-import { limits } from '../codec/limits.ts';
+import { assert, type IngotError } from '../codec/errors.ts';
 import type { BlockHeader, Receipt } from '../codec/messages.ts';
-import { encodeReceipt } from '../codec/messages.ts';
 import type { SigningKey } from '../crypto/ed25519.ts';
-import { merkleRoot } from '../crypto/merkle.ts';
-import { executeBlock } from '../contracts/execute.ts';
 import { blockHash, signPrecommit } from '../ledger/block.ts';
 import type { Ledger } from '../ledger/ledger.ts';
-import { nextStateRoot } from '../ledger/state.ts';
 import type { Transaction } from '../ledger/transaction.ts';
+import { buildBlock, takeCandidates } from './block-builder.ts';
 import type { Clock } from './clock.ts';
 import type { Mempool } from './mempool.ts';
 
@@ -74,43 +70,12 @@ export class BlockProducer {
 
   async #produce(): Promise<void> {
     const { ledger, mempool, validatorKey, clock } = this.#options;
-    const head = ledger.head;
-    const height = head.height + 1;
-    const candidates = mempool.peek(limits.blockTxsMax, limits.blockBytesMax);
-    // A copy of a transaction can be admitted while the original is being committed; it must not
-    // reach a block, which it would make invalid.
-    const committed = await ledger.hasTransactions(candidates.map((tx) => tx.id));
-    const txs: Transaction[] = [];
-    candidates.forEach((tx, index) => {
-      const reason = committed[index] === true
-        ? new IngotError('TX_ALREADY_COMMITTED', 'this transaction is already on the ledger')
-        : tx.body.expires < height ? new IngotError('TX_EXPIRED', 'the transaction expired before it was included in a block') : undefined;
-      if (reason === undefined) {
-        txs.push(tx);
-      } else {
-        mempool.remove(tx.idHex);
-        this.#options.onDropped(tx, reason);
-      }
-    });
+    const txs = await takeCandidates(ledger, mempool, ledger.head.height + 1, this.#options.onDropped);
     if (txs.length === 0) return;
-    // Block time never goes backwards, even if the wall clock does.
-    const time = Math.max(clock.now(), head.time + 1);
-    const chain = ledger.chainId;
-    const { receipts, writes } = await executeBlock(ledger, { chain, height, time }, txs, { verifySignatures: false });
-    const header: BlockHeader = {
-      v: 1,
-      chain,
-      height,
-      prev: head.hash,
-      time,
-      proposer: validatorKey.publicKey,
-      txRoot: merkleRoot(txs.map((tx) => tx.bytes)),
-      resultsRoot: merkleRoot(receipts.map(encodeReceipt)),
-      stateRoot: nextStateRoot(head.stateRoot, writes),
-    };
-    const commit = { height, round: 0, block: blockHash(header), sigs: [signPrecommit(validatorKey, chain, header, 0)] };
+    const { header, receipts, writes } = await buildBlock(ledger, txs, validatorKey.publicKey, clock.now(), { verifySignatures: false });
+    const commit = { height: header.height, round: 0, block: blockHash(header), sigs: [signPrecommit(validatorKey, header.chain, header, 0)] };
     await ledger.commit({ header, txs, receipts, commit, writes });
-    assert(ledger.head.height === height, 'head advanced to the committed block');
+    assert(ledger.head.height === header.height, 'head advanced to the committed block');
     for (const tx of txs) mempool.remove(tx.idHex);
     this.#options.onCommitted({ header, txs, receipts });
   }

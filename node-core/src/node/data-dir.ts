@@ -19,13 +19,35 @@ export function dataPaths(dir: string) {
     nodeKey: join(dir, 'node-key.json'),
     ledger: join(dir, 'ledger'),
     api: join(dir, API_FILE),
+    /** What this validator last signed, written before the signed message leaves (see consensus). */
+    signingState: join(dir, 'signing-state.json'),
   };
 }
 export type DataPaths = ReturnType<typeof dataPaths>;
 
+const multiaddr = z.string().min(4).max(512).regex(/^\//, 'expected a multiaddr such as /ip4/127.0.0.1/tcp/7546');
+
+export const p2pConfigSchema = z
+  .object({
+    /** Where libp2p listens; empty for a node that can only dial out (behind NAT, reached through a relay). */
+    listen: z.array(multiaddr).max(8),
+    /** Static peers dialled at start and kept connected (`--peer`), with their /p2p/<peer id>. */
+    peers: z.array(multiaddr).max(64),
+    /** Finds members on the same LAN. */
+    mdns: z.boolean(),
+    /** Offers circuit relay v2 to members that cannot accept connections. */
+    relay: z.boolean(),
+  })
+  .strict();
+export type P2pConfig = z.infer<typeof p2pConfigSchema>;
+
+export const DEFAULT_P2P_CONFIG: P2pConfig = { listen: ['/ip4/0.0.0.0/tcp/7546'], peers: [], mdns: true, relay: false };
+
 export const configSchema = z
   .object({
     api: z.object({ host: z.literal('127.0.0.1'), port: z.number().int().min(0).max(65535) }).strict(),
+    // Directories made before networking have no p2p section: they get the defaults.
+    p2p: p2pConfigSchema.default(DEFAULT_P2P_CONFIG),
     blockIntervalMs: z.number().int().min(10).max(60_000),
     mempool: z.object({ txsMax: z.number().int().min(1).max(1_000_000), bytesMax: z.number().int().min(1024).max(1024 ** 3) }).strict(),
   })
@@ -34,6 +56,7 @@ export type NodeConfig = z.infer<typeof configSchema>;
 
 export const DEFAULT_CONFIG: NodeConfig = {
   api: { host: '127.0.0.1', port: 7545 },
+  p2p: DEFAULT_P2P_CONFIG,
   blockIntervalMs: 1000,
   mempool: { txsMax: 50_000, bytesMax: 64 * 1024 * 1024 },
 };

@@ -1,0 +1,62 @@
+/**
+ * What the node needs from the network between members, whatever carries it: libp2p in a running
+ * node, an in-memory network in tests and simulations. Every payload is already signed by an
+ * organisation or node key and is validated by its receiver, so the network only moves bytes
+ * between authenticated peers, bounded in size and in what it buffers.
+ */
+
+export type ConnectionKind = 'direct' | 'relayed';
+
+export interface PeerInfo {
+  readonly peerId: string;
+  readonly connection: ConnectionKind;
+}
+
+/** What a message is for; each topic has its own size limit and its own handler. */
+export type Topic = 'consensus' | 'tx' | 'status';
+
+export const TOPICS: readonly Topic[] = ['consensus', 'tx', 'status'];
+
+/** Largest message per topic: a proposal carries a whole block, the others are small. */
+export const MESSAGE_BYTES_MAX: Readonly<Record<Topic, number>> = {
+  consensus: 24 * 1024 * 1024,
+  tx: 4 * 1024 * 1024,
+  status: 4 * 1024,
+};
+
+/** Largest sync request and response. */
+export const SYNC_REQUEST_BYTES_MAX = 1024;
+export const SYNC_RESPONSE_BYTES_MAX = 32 * 1024 * 1024;
+
+export interface PeerEvent {
+  readonly peerId: string;
+  readonly connected: boolean;
+}
+
+export interface PeerNetwork {
+  /** This node's libp2p peer id. */
+  readonly peerId: string;
+  /** Addresses others can dial, with /p2p/<peer id>; relayed ones included once a reservation holds. */
+  addresses(): string[];
+  /**
+   * The peer ids allowed to connect, from the ledger's membership: consulted on every inbound and
+   * outbound connection; a connected peer that is no longer listed is disconnected.
+   */
+  setMembers(peerIds: readonly string[]): void;
+  /** Connected members, and whether each link is direct or through a relay. */
+  peers(): PeerInfo[];
+  /**
+   * Sends to every connected member. Best effort: a message for a peer whose queue is full is
+   * dropped for that peer (consensus re-offers what matters), never buffered without bound.
+   */
+  broadcast(topic: Topic, message: Uint8Array): void;
+  /** Sends to one peer, with the same best-effort rule. */
+  send(peerId: string, topic: Topic, message: Uint8Array): void;
+  onMessage(handler: (from: string, topic: Topic, message: Uint8Array) => void): () => void;
+  onPeer(handler: (event: PeerEvent) => void): () => void;
+  /** One request/response exchange on the sync protocol; rejects on timeout or an oversized answer. */
+  request(peerId: string, request: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+  /** Answers sync requests; a handler that throws answers nothing and the requester times out or fails. */
+  handleRequests(handler: (from: string, request: Uint8Array) => Promise<Uint8Array>): void;
+  stop(): Promise<void>;
+}
