@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rpcErrorNumbers } from '../api/errors.ts';
-import { BLOCK_NOTIFICATION_METHOD, type BlockNotification } from '../api/methods.ts';
+import { BLOCK_NOTIFICATION_METHOD } from '../api/json-rpc.ts';
+import type { BlockNotification } from '../api/methods.ts';
 import { IngotError } from '../codec/errors.ts';
 import type { NodeHost } from '../host/node-host.ts';
 import { dispatch } from './dispatch.ts';
