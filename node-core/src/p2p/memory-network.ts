@@ -1,0 +1,280 @@
+import { IngotError } from '../codec/errors.ts';
+import {
+  SYNC_REQUEST_BYTES_MAX,
+  SYNC_RESPONSE_BYTES_MAX,
+  type PeerEvent,
+  type PeerInfo,
+  type PeerNetwork,
+  type Topic,
+} from './network.ts';
+import { assertMessageSize, SYNC_INBOUND_CONCURRENT_MAX } from './limits.ts';
+
+/** Runs a callback later; a simulation passes its own seeded scheduler. */
+export type Scheduler = (run: () => void) => void;
+
+/** The part of a clock the network needs: request timeouts. */
+export interface Timers {
+  setTimeout(run: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface MemoryHubOptions {
+  readonly schedule?: Scheduler;
+  readonly timers?: Timers;
+}
+
+const realTimers: Timers = {
+  setTimeout: (run, ms) => setTimeout(run, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+const pairKey = (a: string, b: string): string => (a < b ? `${a}|${b}` : `${b}|${a}`);
+
+/**
+ * Connects in-memory networks by peer id. Two networks are linked when both are in the hub and
+ * online, the pair is not partitioned, and each lists the other as a member. Delivery is
+ * asynchronous through the scheduler and in order per (sender, receiver) pair.
+ */
+export class MemoryHub {
+  readonly schedule: Scheduler;
+  readonly timers: Timers;
+  readonly #networks = new Map<string, MemoryNetwork>();
+  readonly #partitioned = new Set<string>();
+  readonly #offline = new Set<string>();
+
+  constructor(options: MemoryHubOptions = {}) {
+    this.schedule = options.schedule ?? queueMicrotask;
+    this.timers = options.timers ?? realTimers;
+  }
+
+  create(peerId: string): MemoryNetwork {
+    if (this.#networks.has(peerId)) throw new IngotError('PEER_ID_TAKEN', `a network for ${peerId} is already in the hub`);
+    const network = new MemoryNetwork(this, peerId);
+    this.#networks.set(peerId, network);
+    return network;
+  }
+
+  partition(a: string, b: string): void {
+    this.#partitioned.add(pairKey(a, b));
+    this.refresh();
+  }
+
+  heal(a: string, b: string): void {
+    this.#partitioned.delete(pairKey(a, b));
+    this.refresh();
+  }
+
+  /** Cuts a peer from everyone (a crash or a pulled cable) until `reconnect`. */
+  disconnect(peerId: string): void {
+    this.#offline.add(peerId);
+    this.refresh();
+  }
+
+  reconnect(peerId: string): void {
+    this.#offline.delete(peerId);
+    this.refresh();
+  }
+
+  linked(a: string, b: string): boolean {
+    if (a === b) return false;
+    const na = this.#networks.get(a);
+    const nb = this.#networks.get(b);
+    if (!na || !nb || this.#offline.has(a) || this.#offline.has(b) || this.#partitioned.has(pairKey(a, b))) return false;
+    return na.isMember(b) && nb.isMember(a);
+  }
+
+  network(peerId: string): MemoryNetwork | undefined {
+    return this.#networks.get(peerId);
+  }
+
+  remove(peerId: string): void {
+    this.#networks.delete(peerId);
+    this.refresh();
+  }
+
+  /** Recomputes every link and reports the changes to each side. */
+  refresh(): void {
+    for (const network of this.#networks.values()) network.updateLinks([...this.#networks.keys()].filter((other) => this.linked(network.peerId, other)));
+  }
+}
+
+type MessageHandler = (from: string, topic: Topic, message: Uint8Array) => void;
+type RequestHandler = (from: string, request: Uint8Array) => Promise<Uint8Array>;
+
+export class MemoryNetwork implements PeerNetwork {
+  readonly peerId: string;
+  readonly #hub: MemoryHub;
+  #members = new Set<string>();
+  #linked = new Set<string>();
+  readonly #messageHandlers = new Set<MessageHandler>();
+  readonly #peerHandlers = new Set<(event: PeerEvent) => void>();
+  #requestHandler: RequestHandler | undefined;
+  /** Per sender: messages on their way to this network, delivered in order. */
+  readonly #inbox = new Map<string, { topic: Topic; message: Uint8Array }[]>();
+  readonly #inboundRequests = new Map<string, number>();
+  #stopped = false;
+
+  constructor(hub: MemoryHub, peerId: string) {
+    this.#hub = hub;
+    this.peerId = peerId;
+  }
+
+  addresses(): string[] {
+    return [`/memory/${this.peerId}/p2p/${this.peerId}`];
+  }
+
+  isMember(peerId: string): boolean {
+    return this.#members.has(peerId);
+  }
+
+  setMembers(peerIds: readonly string[]): void {
+    this.#members = new Set(peerIds.filter((id) => id !== this.peerId));
+    this.#hub.refresh();
+  }
+
+  peers(): PeerInfo[] {
+    return [...this.#linked].map((peerId) => ({ peerId, connection: 'direct' as const }));
+  }
+
+  broadcast(topic: Topic, message: Uint8Array): void {
+    assertMessageSize(topic, message);
+    for (const peerId of this.#linked) this.#deliver(peerId, topic, message);
+  }
+
+  send(peerId: string, topic: Topic, message: Uint8Array): void {
+    assertMessageSize(topic, message);
+    if (this.#linked.has(peerId)) this.#deliver(peerId, topic, message);
+  }
+
+  #deliver(peerId: string, topic: Topic, message: Uint8Array): void {
+    const target = this.#hub.network(peerId);
+    if (!target) return;
+    target.enqueue(this.peerId, topic, message.slice());
+  }
+
+  /** Called by a sender's network: queues, then delivers the oldest message from that sender. */
+  enqueue(from: string, topic: Topic, message: Uint8Array): void {
+    let queue = this.#inbox.get(from);
+    if (!queue) this.#inbox.set(from, (queue = []));
+    queue.push({ topic, message });
+    this.#hub.schedule(() => {
+      const next = queue.shift();
+      if (queue.length === 0 && this.#inbox.get(from) === queue) this.#inbox.delete(from);
+      if (!next || this.#stopped || !this.#hub.linked(from, this.peerId)) return;
+      for (const handler of [...this.#messageHandlers]) {
+        try {
+          handler(from, next.topic, next.message);
+        } catch (error) {
+          console.error(`p2p: a message handler failed on a ${next.topic} message from ${from}: ${String(error)}`);
+        }
+      }
+    });
+  }
+
+  onMessage(handler: MessageHandler): () => void {
+    const wrapped: MessageHandler = (...args) => handler(...args);
+    this.#messageHandlers.add(wrapped);
+    return () => this.#messageHandlers.delete(wrapped);
+  }
+
+  onPeer(handler: (event: PeerEvent) => void): () => void {
+    const wrapped = (event: PeerEvent) => handler(event);
+    this.#peerHandlers.add(wrapped);
+    return () => this.#peerHandlers.delete(wrapped);
+  }
+
+  updateLinks(linked: readonly string[]): void {
+    const next = new Set(this.#stopped ? [] : linked);
+    const events: PeerEvent[] = [];
+    for (const peerId of next) if (!this.#linked.has(peerId)) events.push({ peerId, connected: true });
+    for (const peerId of this.#linked) if (!next.has(peerId)) events.push({ peerId, connected: false });
+    this.#linked = next;
+    for (const event of events) {
+      this.#hub.schedule(() => {
+        for (const handler of [...this.#peerHandlers]) {
+          try {
+            handler(event);
+          } catch (error) {
+            console.error(`p2p: a peer handler failed: ${String(error)}`);
+          }
+        }
+      });
+    }
+  }
+
+  request(peerId: string, request: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    if (request.byteLength > SYNC_REQUEST_BYTES_MAX) {
+      return Promise.reject(new IngotError('SYNC_REQUEST_TOO_LARGE', `a sync request of ${request.byteLength} bytes exceeds ${SYNC_REQUEST_BYTES_MAX}`));
+    }
+    if (!this.#linked.has(peerId)) return Promise.reject(new IngotError('PEER_NOT_CONNECTED', `${peerId} is not connected`));
+    const { promise, resolve, reject } = Promise.withResolvers<Uint8Array>();
+    let settled = false;
+    const timer = this.#hub.timers.setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      reject(new IngotError('SYNC_TIMEOUT', `no sync answer from ${peerId} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const settle = (result: Uint8Array | IngotError) => {
+      if (settled) return;
+      settled = true;
+      this.#hub.timers.clearTimeout(timer);
+      if (result instanceof IngotError) reject(result);
+      else resolve(result);
+    };
+    const copy = request.slice();
+    this.#hub.schedule(() => {
+      const target = this.#hub.network(peerId);
+      if (!target || !this.#hub.linked(this.peerId, peerId)) return; // lost: the requester times out
+      target.answer(this.peerId, copy, (answer) => this.#hub.schedule(() => {
+        if (answer instanceof IngotError || this.#hub.linked(this.peerId, peerId)) settle(answer);
+      }));
+    });
+    return promise;
+  }
+
+  /** Called by a requester's network. */
+  answer(from: string, request: Uint8Array, reply: (answer: Uint8Array | IngotError) => void): void {
+    const handler = this.#requestHandler;
+    if (!handler || this.#stopped) return;
+    const running = this.#inboundRequests.get(from) ?? 0;
+    if (running >= SYNC_INBOUND_CONCURRENT_MAX) {
+      reply(new IngotError('SYNC_BUSY', `${this.peerId} is already answering ${running} requests from this peer`));
+      return;
+    }
+    this.#inboundRequests.set(from, running + 1);
+    const done = () => {
+      const left = (this.#inboundRequests.get(from) ?? 1) - 1;
+      if (left === 0) this.#inboundRequests.delete(from);
+      else this.#inboundRequests.set(from, left);
+    };
+    let pending: Promise<Uint8Array>;
+    try {
+      pending = handler(from, request);
+    } catch {
+      done();
+      return;
+    }
+    pending.then(
+      (response) => {
+        done();
+        if (response.byteLength > SYNC_RESPONSE_BYTES_MAX) {
+          reply(new IngotError('SYNC_RESPONSE_TOO_LARGE', `a sync response of ${response.byteLength} bytes exceeds ${SYNC_RESPONSE_BYTES_MAX}`));
+        } else {
+          reply(response.slice());
+        }
+      },
+      () => done(), // a failing handler answers nothing
+    );
+  }
+
+  handleRequests(handler: RequestHandler): void {
+    this.#requestHandler = handler;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#hub.remove(this.peerId);
+    this.updateLinks([]);
+  }
+}
