@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Results } from '../src/api/methods.ts';
-import { verifyCommitCertificate, verifyTransactionProof } from '../src/api/proof.ts';
+import { decodeTransaction, verifyCommitCertificate, verifyTransactionProof } from '../src/api/proof.ts';
 import { startTempNode, type TempNode } from './support/temp-node.ts';
 
 async function result<M extends keyof Results>(temp: TempNode, method: M, params: unknown): Promise<Results[M]> {
@@ -25,16 +25,23 @@ test('the offline checks accept what the node answers and refuse any altered byt
     const status = await result(temp, 'node.status', {});
     for (const { hash } of submitted) {
       const view = await result(temp, 'tx.get', { hash });
-      assert.deepEqual(verifyTransactionProof(view), { ok: true });
-      assert.equal(verifyTransactionProof({ ...view, tx: { ...view.tx, raw: flipped(view.tx.raw, view.tx.raw.length - 2) } }).ok, false);
-      assert.equal(verifyTransactionProof({ ...view, tx: { ...view.tx, hash: flipped(view.tx.hash) } }).ok, false);
-      assert.equal(verifyTransactionProof({ ...view, header: { ...view.header, time: view.header.time + 1 } }).ok, false);
-      assert.equal(verifyTransactionProof({ ...view, header: { ...view.header, txRoot: flipped(view.header.txRoot) } }).ok, false);
+      assert.deepEqual(verifyTransactionProof(view, hash), { ok: true });
+      assert.deepEqual(decodeTransaction(view.tx.raw), view.tx);
+      // Every field shown must come from the signed bytes, and the answer must be the one asked for.
+      assert.equal(verifyTransactionProof({ ...view, tx: { ...view.tx, payload: { contact: 'forged' } } }, hash).ok, false);
+      assert.equal(verifyTransactionProof({ ...view, tx: { ...view.tx, contract: 'membership' } }, hash).ok, false);
+      assert.equal(verifyTransactionProof({ ...view, tx: { ...view.tx, signer: flipped(view.tx.signer) } }, hash).ok, false);
+      assert.equal(verifyTransactionProof({ ...view, height: view.height + 1 }, hash).ok, false);
+      assert.equal(verifyTransactionProof(view, flipped(hash)).ok, false);
+      assert.equal(verifyTransactionProof({ ...view, tx: { ...view.tx, raw: flipped(view.tx.raw, view.tx.raw.length - 2) } }, hash).ok, false);
+      assert.equal(verifyTransactionProof({ ...view, tx: { ...view.tx, hash: flipped(view.tx.hash) } }, hash).ok, false);
+      assert.equal(verifyTransactionProof({ ...view, header: { ...view.header, time: view.header.time + 1 } }, hash).ok, false);
+      assert.equal(verifyTransactionProof({ ...view, header: { ...view.header, txRoot: flipped(view.header.txRoot) } }, hash).ok, false);
       if (view.proof.path.length > 0) {
         const path = view.proof.path.map((step, i) => (i === 0 ? flipped(step) : step));
-        assert.equal(verifyTransactionProof({ ...view, proof: { ...view.proof, path } }).ok, false);
+        assert.equal(verifyTransactionProof({ ...view, proof: { ...view.proof, path } }, hash).ok, false);
       }
-      assert.equal(verifyTransactionProof({ ...view, tx: { ...view.tx, raw: 'zz' } }).ok, false);
+      assert.equal(verifyTransactionProof({ ...view, tx: { ...view.tx, raw: 'zz' } }, hash).ok, false);
 
       const block = await result(temp, 'block.get', { height: view.height });
       assert.ok(block.commit !== null);

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { WebSocket } from 'ws';
 import { RPC_PATH, WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../src/api/web-mode.ts';
 import { NodeHost } from '../src/host/node-host.ts';
+import { CALLS_IN_FLIGHT_PER_CONNECTION_MAX, openRpcConnection } from '../src/rpc/connection.ts';
 import { startRpcServer, type RpcServer } from '../src/rpc/server.ts';
 import { TEST_KDF, tempDir } from './support/temp-node.ts';
 
@@ -117,5 +118,24 @@ test('web mode listens on 127.0.0.1 only', async () => {
     assert.equal(refused, 'ECONNREFUSED');
   } finally {
     await web.close();
+  }
+});
+
+test('a connection over its limit of calls in flight refuses the extra ones with their own ids', async () => {
+  const { dir, remove } = await tempDir();
+  const host = await NodeHost.open({ dataDir: join(dir, 'node'), kdf: TEST_KDF });
+  try {
+    const sent: { id: unknown; error?: { data: { code: string } } }[] = [];
+    const connection = openRpcConnection(host, { send: (message) => sent.push(message as (typeof sent)[number]) });
+    const calls = CALLS_IN_FLIGHT_PER_CONNECTION_MAX + 4;
+    for (let id = 1; id <= calls; id++) connection.receive(JSON.stringify({ jsonrpc: '2.0', id, method: 'app.state', params: {} }));
+    const refused = sent.filter((message) => message.error?.data.code === 'TOO_MANY_CALLS');
+    assert.deepEqual(refused.map((message) => message.id), [257, 258, 259, 260]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(sent.length, calls, 'every call got exactly one answer');
+    connection.close();
+  } finally {
+    await host.close();
+    await remove();
   }
 });

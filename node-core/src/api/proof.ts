@@ -5,7 +5,8 @@ import { decode, encode } from '../codec/cbor.ts';
 import { IngotError } from '../codec/errors.ts';
 import { domainTag } from '../crypto/domain.ts';
 import { verifyMerklePath } from '../crypto/merkle-path.ts';
-import type { CommitJson, HeaderJson, Results } from './methods.ts';
+import type { JsonValue } from './json.ts';
+import type { CommitJson, HeaderJson, Results, TxJson } from './methods.ts';
 
 /**
  * Offline checks of what a node answers, with no trust in that node: any client (the renderer, an
@@ -33,12 +34,62 @@ function bytesOf(hex: string, field: string): Uint8Array {
   }
 }
 
-/** The signed body inside a transaction's canonical encoding `{ body, sig }` (see docs/protocol.md). */
-function bodyOf(raw: Uint8Array): Uint8Array {
-  const envelope = decode(raw);
-  const body = envelope !== null && typeof envelope === 'object' ? (envelope as { body?: unknown }).body : undefined;
-  if (!(body instanceof Uint8Array)) throw new IngotError('TX_MALFORMED', 'the transaction bytes hold no body');
-  return body;
+type Decoded = null | boolean | number | string | Uint8Array | Decoded[] | { [key: string]: Decoded };
+
+function asJson(value: Decoded): JsonValue {
+  if (value instanceof Uint8Array) return bytesToHex(value);
+  if (Array.isArray(value)) return value.map(asJson);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, asJson(item)]));
+  return value;
+}
+
+function record(value: unknown, what: string): Record<string, Decoded> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array) throw new IngotError('TX_MALFORMED', `${what} is not a map`);
+  return value as Record<string, Decoded>;
+}
+
+/**
+ * The transaction as the node's `tx.get` shows it, rebuilt from its signed bytes alone: what a
+ * client displays after checking the proof, so that no field shown rests on the node's word.
+ */
+export function decodeTransaction(rawHex: string): TxJson {
+  const raw = bytesOf(rawHex, 'tx.raw');
+  const envelope = record(decode(raw), 'the transaction');
+  if (!(envelope.body instanceof Uint8Array) || !(envelope.sig instanceof Uint8Array)) throw new IngotError('TX_MALFORMED', 'the transaction has no body or signature');
+  const body = record(decode(envelope.body), 'the transaction body');
+  const text = (key: string) => {
+    const value = body[key];
+    if (typeof value !== 'string') throw new IngotError('TX_MALFORMED', `the body has no ${key}`);
+    return value;
+  };
+  const bytes = (key: string) => {
+    const value = body[key];
+    if (!(value instanceof Uint8Array)) throw new IngotError('TX_MALFORMED', `the body has no ${key}`);
+    return bytesToHex(value);
+  };
+  if (typeof body.expires !== 'number') throw new IngotError('TX_MALFORMED', 'the body has no expiry');
+  return {
+    hash: bytesToHex(sha256(TX_TAG, envelope.body)),
+    chain: bytes('chain'),
+    contract: text('contract'),
+    method: text('method'),
+    payload: asJson(record(body.payload, 'the payload')),
+    signer: bytes('signer'),
+    nonce: bytes('nonce'),
+    expires: body.expires,
+    signature: bytesToHex(envelope.sig),
+    raw: rawHex,
+  };
+}
+
+function sameJson(a: JsonValue, b: JsonValue): boolean {
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((item, i) => sameJson(item, b[i] as JsonValue));
+  if (a !== null && typeof a === 'object') {
+    if (b === null || typeof b !== 'object' || Array.isArray(b)) return false;
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameJson(a[key] as JsonValue, b[key] as JsonValue));
+  }
+  return a === b;
 }
 
 /** Canonical CBOR orders map keys itself, so this re-encoding is byte for byte the node's. */
@@ -69,17 +120,22 @@ function guarded(check: () => CheckResult): CheckResult {
 }
 
 /**
- * The transaction's bytes hash to its id, those bytes are the proven leaf of the block's
- * transaction root, and the header hashes to the block hash shown.
+ * The transaction asked for (`requestedHash`) is the one answered; every field shown equals what
+ * its signed bytes say; those bytes are the proven leaf of the block's transaction root; and the
+ * header hashes to the block hash. The receipt is not covered: it is the node's report. Whether the
+ * block itself is final is `verifyCommitCertificate`'s question.
  */
-export function verifyTransactionProof(view: Results['tx.get']): CheckResult {
+export function verifyTransactionProof(view: Results['tx.get'], requestedHash: string): CheckResult {
   return guarded(() => {
-    const raw = bytesOf(view.tx.raw, 'tx.raw');
-    if (bytesToHex(sha256(TX_TAG, bodyOf(raw))) !== view.tx.hash) return failed('the transaction bytes do not hash to its id');
+    if (view.tx.hash !== requestedHash) return failed('the node answered with another transaction');
+    const decoded = decodeTransaction(view.tx.raw);
+    if (decoded.hash !== view.tx.hash) return failed('the transaction bytes do not hash to its id');
+    if (!sameJson({ ...decoded }, { ...view.tx })) return failed('the fields shown differ from the signed transaction');
+    if (view.height !== view.header.height) return failed('the transaction is placed in another block than the header shown');
     if (bytesToHex(sha256(HEADER_TAG, headerBytes(view.header))) !== view.header.hash) return failed('the block header does not hash to the block hash');
     const proof = { index: view.proof.index, count: view.proof.count, path: view.proof.path.map((hex, i) => bytesOf(hex, `proof.path.${i}`)) };
     if (proof.index !== view.index) return failed('the proof is for another position in the block');
-    if (!verifyMerklePath(sha256, raw, proof, bytesOf(view.header.txRoot, 'header.txRoot'))) return failed('the Merkle proof does not lead to the block’s transaction root');
+    if (!verifyMerklePath(sha256, bytesOf(view.tx.raw, 'tx.raw'), proof, bytesOf(view.header.txRoot, 'header.txRoot'))) return failed('the Merkle proof does not lead to the block’s transaction root');
     return { ok: true };
   });
 }

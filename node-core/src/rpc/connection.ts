@@ -23,8 +23,19 @@ export interface RpcConnection {
   close(): void;
 }
 
-export function rpcErrorMessage(dataCode: string, message: string, code: number = rpcErrorNumbers.INVALID_REQUEST) {
-  return { jsonrpc: '2.0', id: null, error: { code, message, data: { code: dataCode } } };
+export function rpcErrorMessage(dataCode: string, message: string, code: number = rpcErrorNumbers.INVALID_REQUEST, id: string | number | null = null) {
+  return { jsonrpc: '2.0', id, error: { code, message, data: { code: dataCode } } };
+}
+
+/** The id of a single call, so that even a refusal reaches the caller waiting for it. */
+function idOf(text: string): string | number | null {
+  try {
+    const request: unknown = JSON.parse(text);
+    const id = request !== null && typeof request === 'object' && !Array.isArray(request) ? (request as { id?: unknown }).id : undefined;
+    return typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id)) ? id : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Calls and block subscriptions of one long-lived client, bounded in both. */
@@ -54,7 +65,7 @@ export function openRpcConnection(host: NodeHost, channel: RpcChannel): RpcConne
   return {
     receive(text) {
       if (inFlight >= CALLS_IN_FLIGHT_PER_CONNECTION_MAX) {
-        channel.send(rpcErrorMessage('TOO_MANY_CALLS', `at most ${CALLS_IN_FLIGHT_PER_CONNECTION_MAX} calls may be pending on one connection`, rpcErrorNumbers.APPLICATION_ERROR));
+        channel.send(rpcErrorMessage('TOO_MANY_CALLS', `at most ${CALLS_IN_FLIGHT_PER_CONNECTION_MAX} calls may be pending on one connection`, rpcErrorNumbers.APPLICATION_ERROR, idOf(text)));
         return;
       }
       inFlight++;

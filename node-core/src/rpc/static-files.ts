@@ -18,14 +18,14 @@ export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.map': 'application/json',
 };
 
-/** The same policy as the desktop window's: nothing but this origin and the node's own WebSocket. */
+/** Nothing but this origin: the page, its files and the node's own WebSocket on the same port. */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "font-src 'self'",
-  "connect-src 'self' ws://127.0.0.1:* http://127.0.0.1:*",
+  "connect-src 'self'",
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",

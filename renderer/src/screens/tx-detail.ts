@@ -113,7 +113,7 @@ export class TxDetail extends LitElement {
       const view = await connection.call('tx.get', { hash });
       if (hash !== this.hash) return;
       this.view = view;
-      this.proof = verifyTransactionProof(view);
+      this.proof = verifyTransactionProof(view, hash);
     } catch (error) {
       if (hash === this.hash) this.problem = describeError(error);
     }
