@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { NodeEvent } from '../../node-core/src/api/bridge.ts';
 import { NodeCallError, type ConnectionStatus } from '../src/rpc/connection.ts';
-import { WebSocketConnection, type SocketLike, type Timers } from '../src/rpc/ws-connection.ts';
+import { MAX_PENDING_CALLS, WebSocketConnection, type FetchLike, type SocketLike } from '../src/rpc/ws-connection.ts';
+import { FakeTimers } from './support/fake-timers.ts';
 
 class FakeSocket implements SocketLike {
   readonly sent: Record<string, unknown>[] = [];
@@ -36,30 +37,14 @@ class FakeSocket implements SocketLike {
   }
 }
 
-class FakeTimers implements Timers {
-  readonly scheduled = new Map<number, { callback: () => void; ms: number }>();
-  #next = 1;
-  setTimeout(callback: () => void, ms: number): number {
-    const handle = this.#next++;
-    this.scheduled.set(handle, { callback, ms });
-    return handle;
-  }
-  clearTimeout(handle: unknown): void {
-    this.scheduled.delete(handle as number);
-  }
-  delays(): number[] {
-    return [...this.scheduled.values()].map((timer) => timer.ms);
-  }
-  runAll(): void {
-    const due = [...this.scheduled.values()];
-    this.scheduled.clear();
-    for (const timer of due) timer.callback();
-  }
-}
+/** What the node answers to the token probe: an HTTP status, or no answer at all. */
+type ProbeAnswer = number | 'network-error';
 
-function setup() {
+function setup(options: { probe?: ProbeAnswer } = {}) {
   const sockets: FakeSocket[] = [];
   const timers = new FakeTimers();
+  const probes: { url: string; init: Parameters<FetchLike>[1] }[] = [];
+  const probe = { answer: options.probe ?? 401 };
   const connection = new WebSocketConnection({
     url: 'ws://127.0.0.1:7800/rpc',
     token: 'ab12',
@@ -67,6 +52,10 @@ function setup() {
       const socket = new FakeSocket(protocols);
       sockets.push(socket);
       return socket;
+    },
+    fetch: (url, init) => {
+      probes.push({ url, init });
+      return probe.answer === 'network-error' ? Promise.reject(new TypeError('Failed to fetch')) : Promise.resolve({ status: probe.answer });
     },
     timers,
     backoffMs: 100,
@@ -77,7 +66,7 @@ function setup() {
     assert.ok(last);
     return last;
   };
-  return { connection, sockets, timers, socket };
+  return { connection, sockets, timers, socket, probes, probe };
 }
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
@@ -139,7 +128,7 @@ test('retries the subscription while the node refuses it', async () => {
 });
 
 test('reconnects with growing backoff, fails pending calls, and subscribes again', async () => {
-  const { connection, sockets, socket, timers } = setup();
+  const { connection, sockets, socket, timers } = setup({ probe: 'network-error' });
   const statuses: ConnectionStatus[] = [];
   connection.onStatus((status) => statuses.push(status));
   connection.onEvent(() => undefined);
@@ -153,6 +142,7 @@ test('reconnects with growing backoff, fails pending calls, and subscribes again
   timers.runAll();
   assert.equal(sockets.length, 2);
   socket().drop();
+  await flush();
   assert.deepEqual(timers.delays(), [200]);
   timers.runAll();
   socket().open();
@@ -161,12 +151,82 @@ test('reconnects with growing backoff, fails pending calls, and subscribes again
   assert.equal(connection.closedReason, 'lost');
 });
 
-test('a first socket refused before opening means the token was not accepted', () => {
-  const { connection, socket, timers } = setup();
+test('a socket refused before opening asks the node over HTTP; a 401 means the token was not accepted', async () => {
+  const { connection, socket, timers, probes } = setup({ probe: 401 });
   socket().drop();
+  assert.equal(connection.status, 'connecting', 'no verdict before the node answers');
+  await flush();
   assert.equal(connection.status, 'closed');
   assert.equal(connection.closedReason, 'unauthorised');
   assert.equal(timers.scheduled.size, 0);
+  assert.equal(probes.length, 1);
+  const [{ url, init } = assert.fail('no probe')] = probes;
+  assert.equal(url, 'http://127.0.0.1:7800/rpc');
+  assert.equal(init.method, 'POST');
+  assert.equal(init.headers.authorization, 'Bearer ab12');
+  assert.deepEqual(JSON.parse(init.body), { jsonrpc: '2.0', id: 0, method: 'app.state', params: {} });
+});
+
+for (const answer of ['network-error', 200, 503] as const) {
+  test(`a socket that never opens is retried when the probe answers ${answer}, not called unauthorised`, async () => {
+    const { connection, sockets, socket, timers } = setup({ probe: answer });
+    socket().drop();
+    await flush();
+    assert.equal(connection.status, 'connecting');
+    assert.notEqual(connection.closedReason, 'unauthorised');
+    assert.deepEqual(timers.delays(), [100]);
+    timers.runAll();
+    assert.equal(sockets.length, 2);
+    socket().open();
+    assert.equal(connection.status, 'open');
+  });
+}
+
+test('a token gone stale while reconnecting (the node restarted with a new one) stops the retries', async () => {
+  const { connection, socket, timers, probe, probes } = setup({ probe: 'network-error' });
+  socket().open();
+  socket().drop();
+  assert.equal(probes.length, 0, 'a socket that was open and dropped needs no probe');
+  timers.runAll();
+  socket().drop();
+  await flush();
+  assert.equal(connection.status, 'connecting');
+  probe.answer = 401;
+  timers.runAll();
+  socket().drop();
+  await flush();
+  assert.equal(connection.status, 'closed');
+  assert.equal(connection.closedReason, 'unauthorised');
+  assert.equal(timers.scheduled.size, 0);
+});
+
+test(`refuses a call at once while ${MAX_PENDING_CALLS} are waiting, since the node would answer it with id null`, async () => {
+  const { connection, socket } = setup();
+  socket().open();
+  const waiting = Array.from({ length: MAX_PENDING_CALLS }, () => connection.call('node.status', {}));
+  await assert.rejects(connection.call('node.status', {}), (error: unknown) => error instanceof NodeCallError && error.code === 'TOO_MANY_CALLS');
+  assert.equal(socket().sent.length, MAX_PENDING_CALLS);
+  const first = socket().sent[0];
+  socket().reply({ id: first?.id, result: { height: 1 } });
+  await waiting[0];
+  const more = connection.call('app.state', {});
+  assert.equal(socket().sent.length, MAX_PENDING_CALLS + 1, 'an answer makes room for one more');
+  socket().reply({ id: socket().lastCall('app.state').id, result: { phase: 'running' } });
+  assert.deepEqual(await more, { phase: 'running' });
+});
+
+test('a call the node never answers fails with CALL_TIMEOUT after its bound', async () => {
+  const { connection, socket, timers } = setup();
+  socket().open();
+  const call = connection.call('node.status', {});
+  assert.deepEqual(timers.delays(), [120_000]);
+  timers.runAll();
+  await assert.rejects(call, (error: unknown) => error instanceof NodeCallError && error.code === 'CALL_TIMEOUT');
+  socket().reply({ id: socket().lastCall('node.status').id, result: { height: 1 } });
+  const answered = connection.call('app.state', {});
+  socket().reply({ id: socket().lastCall('app.state').id, result: { phase: 'running' } });
+  await answered;
+  assert.equal(timers.scheduled.size, 0, 'an answered call leaves no timer behind');
 });
 
 test('close stops reconnecting', () => {

@@ -1,7 +1,12 @@
-import type { BridgeMethodName, BridgeParams, BridgeResult, IngotBridge, NodeEvent } from '../../../node-core/src/api/bridge.ts';
-import { Listeners, NodeCallError, type ConnectionStatus, type NodeConnection } from './connection.ts';
+import { NODE_EXITED_METHOD, NODE_STARTED_METHOD, type BridgeMethodName, type BridgeParams, type BridgeResult, type IngotBridge, type NodeEvent } from '../../../node-core/src/api/bridge.ts';
+import { BlockSubscription } from './block-subscription.ts';
+import { Listeners, NodeCallError, globalTimers, type ConnectionStatus, type NodeConnection, type Timers } from './connection.ts';
 
-/** The desktop window's connection: the preload bridge is always open while the window lives. */
+/**
+ * The desktop window's connection: the preload bridge is always open while the window lives. The
+ * node's process behind it can stop and start again, and its block subscription with it, so a
+ * `shell.nodeStarted` event subscribes afresh.
+ */
 export class BridgeConnection implements NodeConnection {
   readonly kind = 'bridge';
   readonly hasShell = true;
@@ -10,11 +15,23 @@ export class BridgeConnection implements NodeConnection {
   readonly closedReason = undefined;
   readonly #bridge: IngotBridge;
   readonly #events = new Listeners<NodeEvent>();
+  readonly #blocks: BlockSubscription;
   readonly #unsubscribe: () => void;
 
-  constructor(bridge: IngotBridge) {
+  constructor(bridge: IngotBridge, options: { timers?: Timers; retryMs?: number } = {}) {
     this.#bridge = bridge;
-    this.#unsubscribe = bridge.subscribe((event) => this.#events.emit(event));
+    this.#blocks = new BlockSubscription({
+      subscribe: () => this.call('blocks.subscribe', {}),
+      hasListeners: () => this.#events.size > 0,
+      timers: options.timers ?? globalTimers,
+      retryMs: options.retryMs ?? 2000,
+    });
+    this.#unsubscribe = bridge.subscribe((event) => {
+      if (event.method === NODE_EXITED_METHOD) this.#blocks.stop();
+      if (event.method === NODE_STARTED_METHOD) this.#blocks.restart();
+      this.#events.emit(event);
+    });
+    this.#blocks.restart();
   }
 
   async call<M extends BridgeMethodName>(method: M, params: BridgeParams<M>): Promise<BridgeResult<M>> {
@@ -24,7 +41,9 @@ export class BridgeConnection implements NodeConnection {
   }
 
   onEvent(listener: (event: NodeEvent) => void): () => void {
-    return this.#events.add(listener);
+    const remove = this.#events.add(listener);
+    this.#blocks.ensure();
+    return remove;
   }
 
   onStatus(): () => void {
@@ -32,6 +51,7 @@ export class BridgeConnection implements NodeConnection {
   }
 
   close(): void {
+    this.#blocks.stop();
     this.#unsubscribe();
   }
 }

@@ -47,6 +47,17 @@ export function describeError(error: unknown): { message: string; code: string }
   return { message: String(error), code: 'UNKNOWN' };
 }
 
+/** The timer functions a connection uses, so tests can hand in fakes. */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const globalTimers: Timers = {
+  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle as Parameters<typeof globalThis.clearTimeout>[0]),
+};
+
 /** Listener bookkeeping shared by both connections. */
 export class Listeners<T> {
   readonly #listeners = new Set<(value: T) => void>();

@@ -16,6 +16,7 @@ export function openConnection(): NodeConnection | undefined {
     url: `${scheme}://${window.location.host}${RPC_PATH}`,
     token,
     openSocket: (url, protocols) => new WebSocket(url, protocols),
+    fetch: (url, init) => window.fetch(url, { ...init, cache: 'no-store', credentials: 'omit' }),
     timers: { setTimeout: (callback, ms) => window.setTimeout(callback, ms), clearTimeout: (handle) => window.clearTimeout(handle as number) },
   });
 }

@@ -1,7 +1,10 @@
 import type { BridgeMethodName, BridgeParams, BridgeResult, NodeEvent } from '../../../node-core/src/api/bridge.ts';
 import { WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../../../node-core/src/api/web-mode.ts';
 import { parseServerMessage } from '../../../node-core/src/api/json-rpc.ts';
-import { Listeners, NodeCallError, connectionError, type ClosedReason, type ConnectionStatus, type NodeConnection } from './connection.ts';
+import { BlockSubscription } from './block-subscription.ts';
+import { Listeners, NodeCallError, connectionError, type ClosedReason, type ConnectionStatus, type NodeConnection, type Timers } from './connection.ts';
+
+export type { Timers } from './connection.ts';
 
 /** The part of the browser's WebSocket this connection uses, so tests can hand in a fake. */
 export interface SocketLike {
@@ -14,31 +17,37 @@ export interface SocketLike {
 }
 export type SocketFactory = (url: string, protocols: string[]) => SocketLike;
 
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** The part of `fetch` the token probe uses; it rejects on a network error, as `fetch` does. */
+export type FetchLike = (url: string, init: { method: 'POST'; headers: Record<string, string>; body: string }) => Promise<{ status: number }>;
+
+/** The node answers calls over this many in flight on one socket with id null, which no caller could match. */
+export const MAX_PENDING_CALLS = 256;
 
 export interface WebSocketConnectionOptions {
   url: string;
   token: string;
   openSocket: SocketFactory;
+  /** Asks the node over HTTP whether it takes the token when a socket closes before opening. */
+  fetch: FetchLike;
   timers: Timers;
   /** First reconnect delay; it doubles up to `maxBackoffMs`. */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /** A call unanswered for this long fails with CALL_TIMEOUT. */
+  callTimeoutMs?: number;
 }
 
 interface PendingCall {
   resolve(result: unknown): void;
   reject(error: Error): void;
+  timer: unknown;
 }
-
 
 /**
  * JSON-RPC 2.0 over a WebSocket, for web mode. It reconnects with backoff after the socket drops,
- * and keeps one block subscription alive for as long as anyone listens to events (the node refuses
- * it until it runs, so it is retried).
+ * and keeps one block subscription alive for as long as anyone listens to events. A socket that
+ * closes before opening says nothing about why, so the token is put to the node over HTTP: only a
+ * 401 stops the reconnecting (the node restarted with a new token, or the link was wrong).
  */
 export class WebSocketConnection implements NodeConnection {
   readonly kind = 'websocket';
@@ -51,19 +60,22 @@ export class WebSocketConnection implements NodeConnection {
   readonly #statusListeners = new Listeners<ConnectionStatus>();
   readonly #pending = new Map<number, PendingCall>();
   #socket: SocketLike | undefined;
+  readonly #blocks: BlockSubscription;
   #nextId = 1;
-  #everOpened = false;
   #backoff: number;
   #reconnectTimer: unknown;
-  #subscribeTimer: unknown;
-  #subscription: string | undefined;
-  #subscribing = false;
   #closedByUs = false;
 
   constructor(options: WebSocketConnectionOptions) {
-    this.#options = { backoffMs: 500, maxBackoffMs: 10_000, ...options };
+    this.#options = { backoffMs: 500, maxBackoffMs: 10_000, callTimeoutMs: 120_000, ...options };
     this.#backoff = this.#options.backoffMs;
     this.address = new URL(options.url).host;
+    this.#blocks = new BlockSubscription({
+      subscribe: () => this.#request('blocks.subscribe', {}),
+      hasListeners: () => this.#events.size > 0,
+      timers: this.#options.timers,
+      retryMs: this.#options.maxBackoffMs / 5,
+    });
     this.#connect();
   }
 
@@ -81,7 +93,7 @@ export class WebSocketConnection implements NodeConnection {
 
   onEvent(listener: (event: NodeEvent) => void): () => void {
     const remove = this.#events.add(listener);
-    this.#keepSubscribed();
+    this.#blocks.ensure();
     return remove;
   }
 
@@ -92,7 +104,7 @@ export class WebSocketConnection implements NodeConnection {
   close(): void {
     this.#closedByUs = true;
     this.#options.timers.clearTimeout(this.#reconnectTimer);
-    this.#options.timers.clearTimeout(this.#subscribeTimer);
+    this.#blocks.stop();
     this.#socket?.close();
     this.#setStatus('closed');
   }
@@ -101,10 +113,17 @@ export class WebSocketConnection implements NodeConnection {
     if (this.#status !== 'open' || this.#socket === undefined) {
       return Promise.reject(connectionError('NOT_CONNECTED', 'not connected to the node'));
     }
+    if (this.#pending.size >= MAX_PENDING_CALLS) {
+      return Promise.reject(connectionError('TOO_MANY_CALLS', `more than ${MAX_PENDING_CALLS} calls are waiting for the node`));
+    }
     const id = this.#nextId++;
     const socket = this.#socket;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      const timer = this.#options.timers.setTimeout(() => {
+        this.#pending.delete(id);
+        reject(connectionError('CALL_TIMEOUT', `the node did not answer ${method} in ${this.#options.callTimeoutMs / 1000} s`));
+      }, this.#options.callTimeoutMs);
+      this.#pending.set(id, { resolve, reject, timer });
       socket.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
     });
   }
@@ -115,31 +134,55 @@ export class WebSocketConnection implements NodeConnection {
     let opened = false;
     socket.onopen = () => {
       opened = true;
-      this.#everOpened = true;
       this.#backoff = this.#options.backoffMs;
       this.#setStatus('open');
-      this.#keepSubscribed();
+      this.#blocks.restart();
     };
     socket.onmessage = (event) => this.#receive(event.data);
     socket.onclose = () => {
       if (this.#socket !== socket) return;
       this.#socket = undefined;
-      this.#subscription = undefined;
-      this.#subscribing = false;
+      this.#blocks.stop();
       this.#failPending();
       if (this.#closedByUs) return;
-      // A first socket that never opens was refused at the upgrade: the page is served by the same
-      // node, so the node is up and the token is what it turned down.
-      if (!opened && !this.#everOpened) {
-        this.#closedReason = 'unauthorised';
-        this.#setStatus('closed');
+      this.#setStatus('connecting');
+      if (opened) {
+        this.#closedReason = 'lost';
+        this.#reconnectLater();
         return;
       }
-      this.#closedReason = 'lost';
-      this.#setStatus('connecting');
-      this.#reconnectTimer = this.#options.timers.setTimeout(() => this.#connect(), this.#backoff);
-      this.#backoff = Math.min(this.#backoff * 2, this.#options.maxBackoffMs);
+      // Refused at the upgrade, or nothing listening: the browser does not say which.
+      void this.#tokenRefused().then((refused) => {
+        if (this.#closedByUs) return;
+        if (refused) {
+          this.#closedReason = 'unauthorised';
+          this.#setStatus('closed');
+          return;
+        }
+        this.#reconnectLater();
+      });
     };
+  }
+
+  #reconnectLater(): void {
+    this.#reconnectTimer = this.#options.timers.setTimeout(() => this.#connect(), this.#backoff);
+    this.#backoff = Math.min(this.#backoff * 2, this.#options.maxBackoffMs);
+  }
+
+  /** True only when the node answers the token with 401; a network error or any other answer is not a verdict. */
+  async #tokenRefused(): Promise<boolean> {
+    const url = new URL(this.#options.url);
+    url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+    try {
+      const response = await this.#options.fetch(url.href, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.#options.token}` },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'app.state', params: {} }),
+      });
+      return response.status === 401;
+    } catch {
+      return false;
+    }
   }
 
   #receive(data: unknown): void {
@@ -152,30 +195,17 @@ export class WebSocketConnection implements NodeConnection {
     const pending = this.#pending.get(message.id);
     if (pending === undefined) return;
     this.#pending.delete(message.id);
+    this.#options.timers.clearTimeout(pending.timer);
     if (message.outcome.ok) pending.resolve(message.outcome.result);
     else pending.reject(new NodeCallError(message.outcome.error));
   }
 
-  #keepSubscribed(): void {
-    if (this.#events.size === 0 || this.#status !== 'open' || this.#subscription !== undefined || this.#subscribing) return;
-    this.#subscribing = true;
-    this.#options.timers.clearTimeout(this.#subscribeTimer);
-    this.#request('blocks.subscribe', {}).then(
-      (result) => {
-        this.#subscribing = false;
-        this.#subscription = (result as { subscription: string }).subscription;
-      },
-      () => {
-        // Refused until the node runs (locked, starting…), or the socket dropped: try again later.
-        this.#subscribing = false;
-        this.#subscribeTimer = this.#options.timers.setTimeout(() => this.#keepSubscribed(), this.#options.maxBackoffMs / 5);
-      },
-    );
-  }
-
   #failPending(): void {
     const lost = connectionError('CONNECTION_LOST', 'the connection to the node was lost');
-    for (const pending of this.#pending.values()) pending.reject(lost);
+    for (const pending of this.#pending.values()) {
+      this.#options.timers.clearTimeout(pending.timer);
+      pending.reject(lost);
+    }
     this.#pending.clear();
   }
 
