@@ -38,6 +38,8 @@ test('routes round-trip through their hrefs, unknown ones show the overview', ()
   for (const route of routes) assert.deepEqual(parseRoute(routeHref(route)), route);
   assert.deepEqual(parseRoute(''), { name: 'overview' });
   assert.deepEqual(parseRoute('#token=abc'), { name: 'overview' });
+  assert.deepEqual(parseRoute('#/explorer/subject/%E0'), { name: 'overview' }, 'a broken escape does not throw');
+  assert.deepEqual(parseRoute('#/explorer/subject/%'), { name: 'overview' });
   assert.deepEqual(parseRoute('#/explorer/block/x'), { name: 'explorer' });
 });
 

@@ -11,9 +11,14 @@ export type ExplorerRoute = Extract<Route, { name: 'explorer' | 'block' | 'tx' |
 
 export type Section = 'overview' | 'identity' | 'explorer' | 'settings';
 
-/** `#/explorer/block/5` and friends; anything unknown shows the overview. */
+/** `#/explorer/block/5` and friends; anything unknown (or not valid percent-encoding) shows the overview. */
 export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').map((part) => decodeURIComponent(part));
+  let parts: string[];
+  try {
+    parts = hash.replace(/^#\/?/, '').split('/').map((part) => decodeURIComponent(part));
+  } catch {
+    return { name: 'overview' };
+  }
   const [section, kind, value = ''] = parts;
   if (section === 'identity' || section === 'settings') return { name: section };
   if (section !== 'explorer') return { name: 'overview' };
