@@ -72,7 +72,8 @@ export interface BrowserWindow {
   isMinimized(): boolean;
   isDestroyed(): boolean;
   once(event: 'ready-to-show', listener: () => void): this;
-  on(event: 'closed', listener: () => void): this;
+  /** `session-end` (Windows): the user logs off or the system shuts down; it cannot be delayed. */
+  on(event: 'closed' | 'session-end', listener: () => void): this;
 }
 
 export type BrowserWindowConstructor = new (options: BrowserWindowOptions) => BrowserWindow;
@@ -105,6 +106,8 @@ export interface IpcMain {
 
 export interface SafeStorage {
   isEncryptionAvailable(): boolean;
+  /** Linux only: which secret store encrypts; `basic_text` is a key hard-coded in Chromium. */
+  getSelectedStorageBackend?(): string;
   encryptString(plainText: string): Buffer;
   decryptString(encrypted: Buffer): string;
 }
@@ -119,6 +122,12 @@ export interface App {
   on(event: 'before-quit', listener: (event: PreventableEvent) => void): this;
 }
 
+/** Usable only once the app is ready. */
+export interface PowerMonitor {
+  /** Linux and macOS: the system is about to shut down; preventDefault asks it to wait for the app to quit. */
+  on(event: 'shutdown', listener: (event: PreventableEvent) => void): this;
+}
+
 /** What the main process takes from `require('electron')`. */
 export interface ElectronMain {
   app: App;
@@ -127,6 +136,7 @@ export interface ElectronMain {
   utilityProcess: UtilityProcessModule;
   MessageChannelMain: new () => MessageChannelMain;
   safeStorage: SafeStorage;
+  powerMonitor: PowerMonitor;
   session: { defaultSession: Session };
   protocol: Protocol;
 }

@@ -18,16 +18,34 @@ export interface StopMessage {
   type: 'stop';
 }
 
-export type ToNodeMessage = StartMessage | ConnectMessage | StopMessage;
+/** The answer to one `remember-passphrase`: whether the keychain now holds the passphrase. */
+export interface PassphraseRememberedMessage {
+  type: 'passphrase-remembered';
+  requestId: number;
+  ok: boolean;
+  error?: string;
+}
+
+export type ToNodeMessage = StartMessage | ConnectMessage | StopMessage | PassphraseRememberedMessage;
 
 export type FromNodeMessage =
-  | { type: 'remember-passphrase'; passphrase: string }
+  | { type: 'remember-passphrase'; passphrase: string; requestId: number }
   | { type: 'forget-passphrase' }
   | { type: 'stopped' };
 
+function isRequestId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value);
+}
+
 export function isFromNodeMessage(value: unknown): value is FromNodeMessage {
   if (value === null || typeof value !== 'object') return false;
-  const { type, passphrase } = value as Record<string, unknown>;
-  if (type === 'remember-passphrase') return typeof passphrase === 'string';
+  const { type, passphrase, requestId } = value as Record<string, unknown>;
+  if (type === 'remember-passphrase') return typeof passphrase === 'string' && isRequestId(requestId);
   return type === 'forget-passphrase' || type === 'stopped';
+}
+
+export function isPassphraseRememberedMessage(value: unknown): value is PassphraseRememberedMessage {
+  if (value === null || typeof value !== 'object') return false;
+  const { type, requestId, ok, error } = value as Record<string, unknown>;
+  return type === 'passphrase-remembered' && isRequestId(requestId) && typeof ok === 'boolean' && (error === undefined || typeof error === 'string');
 }

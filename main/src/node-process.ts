@@ -1,7 +1,11 @@
+import { IngotError } from '../../node-core/src/codec/errors.ts';
 import { NodeHost, noPassphraseVault, type NodeHostOptions, type PassphraseVault } from '../../node-core/src/host/node-host.ts';
 import { openRpcConnection, type RpcConnection } from '../../node-core/src/rpc/connection.ts';
 import type { NodePort, ParentPort } from './electron-api.ts';
-import type { FromNodeMessage, StartMessage, ToNodeMessage } from './node-messages.ts';
+import { isPassphraseRememberedMessage, type FromNodeMessage, type PassphraseRememberedMessage, type StartMessage, type ToNodeMessage } from './node-messages.ts';
+
+/** How long the node waits for the main process to say the keychain kept the passphrase. */
+export const REMEMBER_TIMEOUT_MS = 10_000;
 
 export interface NodeProcessOptions {
   readonly parentPort: ParentPort;
@@ -9,6 +13,7 @@ export interface NodeProcessOptions {
   exit(code: number): void;
   /** Extra host options: tests make keys cheap and blocks fast. */
   readonly host?: Omit<NodeHostOptions, 'dataDir' | 'vault'>;
+  readonly rememberTimeoutMs?: number;
 }
 
 /**
@@ -22,12 +27,32 @@ export function serveNodeProcess(options: NodeProcessOptions): void {
   const connections = new Set<RpcConnection>();
   let host: Promise<NodeHost> | undefined;
   let stopping: Promise<void> | undefined;
+  const remembering = new Map<number, (answer: PassphraseRememberedMessage | undefined) => void>();
+  let nextRequestId = 1;
+
+  // Resolves once the main process has kept the passphrase; rejects when it could not, or said nothing in time.
+  const remember = async (passphrase: string) => {
+    const requestId = nextRequestId++;
+    const answered = Promise.withResolvers<PassphraseRememberedMessage | undefined>();
+    remembering.set(requestId, answered.resolve);
+    const timer = setTimeout(() => answered.resolve(undefined), options.rememberTimeoutMs ?? REMEMBER_TIMEOUT_MS);
+    let answer: PassphraseRememberedMessage | undefined;
+    try {
+      post({ type: 'remember-passphrase', passphrase, requestId });
+      answer = await answered.promise;
+    } finally {
+      clearTimeout(timer);
+      remembering.delete(requestId);
+    }
+    if (answer === undefined) throw new IngotError('CANNOT_REMEMBER_PASSPHRASE', 'the keychain did not answer in time; the passphrase was not remembered');
+    if (!answer.ok) throw new IngotError('CANNOT_REMEMBER_PASSPHRASE', `the keychain could not keep the passphrase: ${answer.error ?? 'no reason given'}`);
+  };
 
   const start = (message: StartMessage) => {
     const vault: PassphraseVault = message.canRemember
       ? {
           canRemember: true,
-          async remember(passphrase) { post({ type: 'remember-passphrase', passphrase }); },
+          remember,
           async forget() { post({ type: 'forget-passphrase' }); },
         }
       : noPassphraseVault;
@@ -81,6 +106,9 @@ export function serveNodeProcess(options: NodeProcessOptions): void {
       }
       case 'stop':
         stopping ??= stop();
+        return;
+      case 'passphrase-remembered':
+        if (isPassphraseRememberedMessage(message)) remembering.get(message.requestId)?.(message);
         return;
     }
   });

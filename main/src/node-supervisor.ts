@@ -31,6 +31,11 @@ interface Child {
 export class NodeSupervisor {
   readonly #options: NodeSupervisorOptions;
   #child: Child | undefined;
+  /** Set before the first await of a start, so a second start (or restart) cannot fork again. */
+  #starting: Promise<void> | undefined;
+  #restarting: Promise<boolean> | undefined;
+  /** The exit the window was told about, told again to each page loaded while the node is down. */
+  #exitEvent: NodeEvent | undefined;
   #window: WebContents | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -38,34 +43,56 @@ export class NodeSupervisor {
     this.#options = options;
   }
 
-  get running(): boolean {
-    return this.#child !== undefined;
+  start(): Promise<void> {
+    if (this.#child !== undefined || this.#stopping !== undefined) return Promise.resolve();
+    this.#starting ??= this.#start().finally(() => {
+      this.#starting = undefined;
+    });
+    return this.#starting;
   }
 
-  async start(): Promise<void> {
-    if (this.#child !== undefined || this.#stopping !== undefined) return;
+  async #start(): Promise<void> {
     const { passphrases } = this.#options;
     const passphrase = await passphrases.load();
+    // Quitting began while the passphrase was read: a node forked now would never be stopped.
+    if (this.#stopping !== undefined) return;
     const child = this.#fork();
     this.#child = child;
+    this.#exitEvent = undefined;
     this.#post(child, { type: 'start', dataDir: this.#options.dataDir, canRemember: passphrases.canRemember, ...(passphrase === undefined ? {} : { passphrase }) });
   }
 
-  /** The window whose every load gets a port; a reloaded page has lost the previous one. */
+  /**
+   * The window whose every load gets a port; a reloaded page has lost the previous one. A page
+   * loaded while the node is down gets no port, so it hears again that the node exited.
+   */
   attach(webContents: WebContents): void {
     this.#window = webContents;
     webContents.on('did-finish-load', () => {
-      if (this.#window === webContents) this.#connectWindow();
+      if (this.#window !== webContents) return;
+      if (this.#child !== undefined) this.#connectWindow();
+      else if (this.#starting === undefined && this.#exitEvent !== undefined) this.#sendEvent(this.#exitEvent);
     });
   }
 
-  /** Starts the node again after it exited; false when it is running (or the app is quitting). */
-  async restart(): Promise<boolean> {
-    if (this.#child !== undefined || this.#stopping !== undefined) return false;
-    await this.start();
-    this.#connectWindow();
-    this.#sendEvent({ method: NODE_STARTED_METHOD, params: {} });
-    return true;
+  /**
+   * Starts the node again after it exited; false when it is running (or the app is quitting). A
+   * restart asked for while one is under way gets that one's answer.
+   */
+  restart(): Promise<boolean> {
+    if (this.#stopping !== undefined) return Promise.resolve(false);
+    if (this.#restarting !== undefined) return this.#restarting;
+    if (this.#child !== undefined || this.#starting !== undefined) return Promise.resolve(false);
+    this.#restarting = (async () => {
+      await this.start();
+      if (this.#child === undefined) return false;
+      this.#connectWindow();
+      this.#sendEvent({ method: NODE_STARTED_METHOD, params: {} });
+      return true;
+    })().finally(() => {
+      this.#restarting = undefined;
+    });
+    return this.#restarting;
   }
 
   /** For quitting: asks the node to close its database, and kills it only if it does not in time. */
@@ -99,23 +126,40 @@ export class NodeSupervisor {
     const child: Child = { process, exited: exited.promise, stopped: stopped.promise };
     process.on('message', (message) => {
       if (!isFromNodeMessage(message)) return;
-      this.#fromNode(message, passphrases).then(() => {
+      this.#fromNode(child, message, passphrases).then(() => {
         if (message.type === 'stopped') stopped.resolve();
-      }, (error: unknown) => console.error('ingot: cannot keep or drop the passphrase:', error));
+      }, (error: unknown) => console.error('ingot: cannot drop the passphrase:', error));
     });
     process.on('exit', (code) => {
       exited.resolve();
       if (this.#child !== child || this.#stopping !== undefined) return;
       this.#child = undefined;
-      this.#sendEvent({ method: NODE_EXITED_METHOD, params: { code, reason: `the node's process ended unexpectedly (exit code ${code})` } });
+      this.#exitEvent = { method: NODE_EXITED_METHOD, params: { code, reason: `the node's process ended unexpectedly (exit code ${code})` } };
+      this.#sendEvent(this.#exitEvent);
     });
     return child;
   }
 
-  async #fromNode(message: FromNodeMessage, passphrases: PassphraseStore): Promise<void> {
+  async #fromNode(child: Child, message: FromNodeMessage, passphrases: PassphraseStore): Promise<void> {
     switch (message.type) {
-      case 'remember-passphrase':
-        return passphrases.save(message.passphrase);
+      case 'remember-passphrase': {
+        // The node waits for this answer: a passphrase that could not be kept shows in its state.
+        const { requestId } = message;
+        let answer: ToNodeMessage;
+        try {
+          await passphrases.save(message.passphrase);
+          answer = { type: 'passphrase-remembered', requestId, ok: true };
+        } catch (error) {
+          console.error('ingot: cannot keep the passphrase:', error);
+          answer = { type: 'passphrase-remembered', requestId, ok: false, error: error instanceof Error ? error.message : String(error) };
+        }
+        try {
+          this.#post(child, answer);
+        } catch {
+          // The node's process has ended meanwhile: nobody is waiting for the answer.
+        }
+        return;
+      }
       case 'forget-passphrase':
         return passphrases.forget();
       case 'stopped':

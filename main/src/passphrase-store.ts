@@ -14,13 +14,24 @@ export interface PassphraseStore {
   forget(): Promise<void>;
 }
 
-export function safeStoragePassphraseStore(safeStorage: SafeStorage, file: string): PassphraseStore {
+/**
+ * Linux backends that encrypt with nothing secret: `basic_text` uses a key hard-coded in Chromium
+ * (yet `isEncryptionAvailable()` says true), `unknown` means none was chosen.
+ */
+const UNSAFE_LINUX_BACKENDS = new Set(['basic_text', 'unknown']);
+
+export function safeStoragePassphraseStore(safeStorage: SafeStorage, file: string, platform: NodeJS.Platform = process.platform): PassphraseStore {
+  const usable = () => {
+    if (!safeStorage.isEncryptionAvailable()) return false;
+    if (platform !== 'linux') return true;
+    return !UNSAFE_LINUX_BACKENDS.has(safeStorage.getSelectedStorageBackend?.() ?? 'unknown');
+  };
   return {
     get canRemember() {
-      return safeStorage.isEncryptionAvailable();
+      return usable();
     },
     async load() {
-      if (!safeStorage.isEncryptionAvailable()) return undefined;
+      if (!usable()) return undefined;
       let encrypted: Buffer;
       try {
         encrypted = await readFile(file);
@@ -36,7 +47,7 @@ export function safeStoragePassphraseStore(safeStorage: SafeStorage, file: strin
       }
     },
     async save(passphrase) {
-      if (!safeStorage.isEncryptionAvailable()) throw new Error('this system offers no keychain to keep the passphrase in');
+      if (!usable()) throw new Error('this system offers no keychain to keep the passphrase in');
       // Written aside and renamed, so a crash never leaves half a file to decrypt.
       const partial = `${file}.partial`;
       await writeFile(partial, safeStorage.encryptString(passphrase), { mode: 0o600 });

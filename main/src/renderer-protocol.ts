@@ -19,6 +19,20 @@ export const RENDERER_SCHEME_PRIVILEGES: CustomScheme = {
   privileges: { standard: true, secure: true, supportFetchAPI: false },
 };
 
+/**
+ * The desktop page talks to the node over the preload's MessagePort only, so its policy is the web
+ * mode's with every network connection refused, whatever sources the web mode allows.
+ */
+export function withoutConnections(policy: string): string {
+  const directives = policy.split(';').map((directive) => directive.trim()).filter((directive) => directive !== '');
+  const others = directives.filter((directive) => !/^connect-src(\s|$)/i.test(directive));
+  const at = directives.findIndex((directive) => /^connect-src(\s|$)/i.test(directive));
+  others.splice(at === -1 ? others.length : at, 0, "connect-src 'none'");
+  return others.join('; ');
+}
+
+export const DESKTOP_CONTENT_SECURITY_POLICY = withoutConnections(CONTENT_SECURITY_POLICY);
+
 function notFound(): Response {
   return new Response('not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 }
@@ -48,7 +62,7 @@ export function rendererFiles(rootDir: string): (request: Request) => Promise<Re
       status: 200,
       headers: {
         'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-        'content-security-policy': CONTENT_SECURITY_POLICY,
+        'content-security-policy': DESKTOP_CONTENT_SECURITY_POLICY,
         'x-content-type-options': 'nosniff',
         'referrer-policy': 'no-referrer',
       },

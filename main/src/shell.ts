@@ -51,17 +51,20 @@ export function runShell(electron: ElectronMain, paths: ShellPaths): Shell {
 
   app.on('window-all-closed', () => app.quit());
 
-  // Quit is asked again and again (menu, window closing, OS logout); the node is stopped once, then
-  // the app quits for real.
+  // Quit is asked again and again (menu, window closing, OS logout or shutdown); the node is stopped
+  // once, then the app quits for real.
   let nodeStopped = false;
   let quitAfterStop: Promise<void> | undefined;
-  app.on('before-quit', (event) => {
-    if (nodeStopped) return;
-    event.preventDefault();
+  const stopNodeThenQuit = () => {
     quitAfterStop ??= supervisor.stop().finally(() => {
       nodeStopped = true;
       app.quit();
     });
+  };
+  app.on('before-quit', (event) => {
+    if (nodeStopped) return;
+    event.preventDefault();
+    stopNodeThenQuit();
   });
 
   electron.ipcMain.handle(SHELL_CHANNEL, async (event, method, params) => {
@@ -75,8 +78,15 @@ export function runShell(electron: ElectronMain, paths: ShellPaths): Shell {
   const ready = app.whenReady().then(async () => {
     electron.protocol.handle(RENDERER_SCHEME, rendererFiles(paths.rendererRoot));
     denyAllPermissions(electron.session.defaultSession);
+    // A system shutdown or logout skips before-quit on Windows, and may not wait for it elsewhere.
+    electron.powerMonitor.on('shutdown', (event) => {
+      if (nodeStopped) return;
+      event.preventDefault();
+      stopNodeThenQuit();
+    });
     const created = createAppWindow({ BrowserWindow: electron.BrowserWindow, preloadPath: paths.preload });
     window = created;
+    created.on('session-end', stopNodeThenQuit);
     supervisor.attach(created.webContents);
     await supervisor.start();
     await created.loadURL(RENDERER_URL);

@@ -16,17 +16,28 @@ interface RpcReply {
 }
 
 /** The main process's side of one node process: its parentPort, its exit, and one window connection. */
-function launch(context: TestContext, dataDir: string, start: { passphrase?: string; canRemember: boolean }) {
+function launch(context: TestContext, dataDir: string, start: { passphrase?: string; canRemember: boolean; keychain?: 'keeps' | 'fails' | 'silent' }) {
   const parent = new EventEmitter();
   const toParent: FromNodeMessage[] = [];
   const exits: number[] = [];
-  const parentPort = Object.assign(parent, { postMessage: (message: FromNodeMessage) => toParent.push(message) }) as unknown as ParentPort;
+  const send = (message: ToNodeMessage, ports: unknown[] = []) => parent.emit('message', { data: message, ports });
+  // The main process answers each remember-passphrase once the keychain has (or has not) kept it.
+  const keychain = start.keychain ?? 'keeps';
+  const postMessage = (message: FromNodeMessage) => {
+    toParent.push(message);
+    if (message.type !== 'remember-passphrase' || keychain === 'silent') return;
+    const answer: ToNodeMessage = keychain === 'keeps'
+      ? { type: 'passphrase-remembered', requestId: message.requestId, ok: true }
+      : { type: 'passphrase-remembered', requestId: message.requestId, ok: false, error: 'the keychain is locked' };
+    setImmediate(() => send(answer));
+  };
+  const parentPort = Object.assign(parent, { postMessage }) as unknown as ParentPort;
   serveNodeProcess({
     parentPort,
     exit: (code) => exits.push(code),
     host: { kdf: TEST_KDF, config: { api: { host: '127.0.0.1', port: 0 }, blockIntervalMs: 20 } },
+    rememberTimeoutMs: 200,
   });
-  const send = (message: ToNodeMessage, ports: unknown[] = []) => parent.emit('message', { data: message, ports });
   send({ type: 'start', dataDir, canRemember: start.canRemember, ...(start.passphrase === undefined ? {} : { passphrase: start.passphrase }) });
 
   const { port1: windowPort, port2: nodePort } = new MessageChannel();
@@ -66,7 +77,8 @@ test('the node process serves a window over its port, stops cleanly, and opens a
   assert.equal((await first.call('app.state')).result?.phase, 'uninitialised');
   const created = await first.call('app.createConsortium', { organisation: 'Desk Works', registryId: 'REG-7', passphrase: TEST_PASSPHRASE, remember: true });
   assert.equal(created.result?.phase, 'running', JSON.stringify(created));
-  assert.deepEqual(first.toParent, [{ type: 'remember-passphrase', passphrase: TEST_PASSPHRASE }]);
+  assert.equal(created.result?.error, undefined, 'the keychain kept it');
+  assert.deepEqual(first.toParent, [{ type: 'remember-passphrase', passphrase: TEST_PASSPHRASE, requestId: 1 }]);
   const status = await first.call('node.status');
   assert.equal((status.result?.organisation as { name: string }).name, 'Desk Works');
   await first.stop();
@@ -97,7 +109,22 @@ test('a wrong kept passphrase leaves the node locked and tells the main process 
   assert.equal((await second.call('node.status')).error?.data.code, 'NODE_LOCKED');
   const unlocked = await second.call('app.unlock', { passphrase: TEST_PASSPHRASE, remember: true });
   assert.equal(unlocked.result?.phase, 'running', JSON.stringify(unlocked));
-  assert.deepEqual(second.toParent, [{ type: 'forget-passphrase' }, { type: 'remember-passphrase', passphrase: TEST_PASSPHRASE }]);
+  assert.deepEqual(second.toParent, [{ type: 'forget-passphrase' }, { type: 'remember-passphrase', passphrase: TEST_PASSPHRASE, requestId: 1 }]);
   await second.stop();
   assert.deepEqual(second.exits, [0]);
 });
+
+for (const keychain of ['fails', 'silent'] as const) {
+  test(`a passphrase the keychain ${keychain === 'fails' ? 'could not keep' : 'never answered for'} shows as the state's error, and the node runs`, { timeout: 60_000 }, async (t) => {
+    const { dir, remove } = await tempDir('ingot-node-process-');
+    t.after(remove);
+    const node = launch(t, join(dir, 'node'), { canRemember: true, keychain });
+    const created = await node.call('app.createConsortium', { organisation: 'Desk Works', registryId: 'REG-7', passphrase: TEST_PASSPHRASE, remember: true });
+    assert.equal(created.result?.phase, 'running', JSON.stringify(created));
+    assert.equal((created.result?.error as { code: string } | undefined)?.code, 'CANNOT_REMEMBER_PASSPHRASE', JSON.stringify(created));
+    assert.match((created.result?.error as { message: string }).message, keychain === 'fails' ? /the keychain is locked/ : /did not answer in time/);
+    assert.equal((await node.call('node.status')).result?.organisation !== undefined, true);
+    await node.stop();
+    assert.deepEqual(node.exits, [0]);
+  });
+}

@@ -67,7 +67,6 @@ test('a crash is reported to the window, which stays; restart forks again and de
   await supervisor.start();
   window.emit('did-finish-load');
   child(0).emit('exit', 134);
-  assert.equal(supervisor.running, false);
   assert.deepEqual(eventsSent(window), [{ method: 'shell.nodeExited', params: { code: 134, reason: "the node's process ended unexpectedly (exit code 134)" } }]);
   assert.equal(window.isDestroyed(), false);
 
@@ -82,18 +81,68 @@ test('a crash is reported to the window, which stays; restart forks again and de
   assert.equal(utilityProcess.forks.length, 2);
 });
 
-test('the node asks the main process to keep or drop the passphrase', async () => {
+test('the node asks the main process to keep or drop the passphrase, and hears whether it was kept', async (t) => {
+  t.mock.method(console, 'error', () => {});
   const { supervisor, child, passphrases } = setUp();
   await supervisor.start();
-  child(0).say({ type: 'remember-passphrase', passphrase: 'remember me' });
-  await new Promise((resolve) => setImmediate(resolve));
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+  child(0).say({ type: 'remember-passphrase', passphrase: 'remember me', requestId: 1 });
+  await settle();
   assert.equal(passphrases.value, 'remember me');
+  assert.deepEqual(child(0).posted.at(-1)?.message, { type: 'passphrase-remembered', requestId: 1, ok: true });
   child(0).say({ type: 'forget-passphrase' });
-  await new Promise((resolve) => setImmediate(resolve));
+  await settle();
   assert.equal(passphrases.value, undefined);
-  child(0).say({ type: 'remember-passphrase', passphrase: 42 });
-  await new Promise((resolve) => setImmediate(resolve));
-  assert.equal(passphrases.value, undefined, 'malformed messages are ignored');
+
+  passphrases.save = async () => { throw new Error('the keychain is locked'); };
+  child(0).say({ type: 'remember-passphrase', passphrase: 'remember me', requestId: 2 });
+  await settle();
+  assert.deepEqual(child(0).posted.at(-1)?.message, { type: 'passphrase-remembered', requestId: 2, ok: false, error: 'the keychain is locked' });
+
+  const posted = child(0).posted.length;
+  child(0).say({ type: 'remember-passphrase', passphrase: 42, requestId: 3 });
+  child(0).say({ type: 'remember-passphrase', passphrase: 'no request id' });
+  await settle();
+  assert.equal(child(0).posted.length, posted, 'malformed messages are ignored');
+});
+
+test('a page loaded while the node is down hears again that it exited, and gets no port', async () => {
+  const { supervisor, child, window } = setUp();
+  await supervisor.start();
+  window.emit('did-finish-load');
+  child(0).emit('exit', 134);
+  const exited = { method: 'shell.nodeExited', params: { code: 134, reason: "the node's process ended unexpectedly (exit code 134)" } };
+  window.emit('did-finish-load');
+  assert.deepEqual(eventsSent(window), [exited, exited]);
+  assert.equal(window.postedPorts.length, 1, 'only the load before the crash got a port');
+
+  assert.equal(await supervisor.restart(), true);
+  window.emit('did-finish-load');
+  assert.deepEqual(eventsSent(window), [exited, exited, { method: 'shell.nodeStarted', params: {} }], 'a running node is not reported as exited');
+  assert.equal(window.postedPorts.length, 3);
+});
+
+test('a second start or restart while one is under way forks nothing more', async () => {
+  const { supervisor, utilityProcess, child } = setUp();
+  await Promise.all([supervisor.start(), supervisor.start()]);
+  assert.equal(utilityProcess.forks.length, 1);
+  child(0).emit('exit', 1);
+  const first = supervisor.restart();
+  const second = supervisor.restart();
+  assert.equal(second, first, 'the same restart');
+  assert.deepEqual(await Promise.all([first, second]), [true, true]);
+  assert.equal(utilityProcess.forks.length, 2);
+  assert.equal(await supervisor.restart(), false);
+  assert.equal(utilityProcess.forks.length, 2);
+});
+
+test('quitting while the node starts forks no node that nobody would stop', { timeout: 5_000 }, async () => {
+  const { supervisor, utilityProcess } = setUp();
+  const starting = supervisor.start();
+  await supervisor.stop();
+  await starting;
+  assert.equal(utilityProcess.forks.length, 0);
+  assert.equal(await supervisor.restart(), false);
 });
 
 test('stop waits for the node to report a clean stop, and no crash is reported', { timeout: 5_000 }, async () => {

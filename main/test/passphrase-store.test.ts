@@ -42,3 +42,19 @@ test('a file the keychain cannot decrypt reads as no passphrase', async (t) => {
   await writeFile(file, 'not encrypted by this keychain');
   assert.equal(await safeStoragePassphraseStore(new FakeSafeStorage(true), file).load(), undefined);
 });
+
+test('on Linux, a safeStorage without a real secret store (basic_text, unknown) remembers nothing', async (t) => {
+  const file = await storeFile(t);
+  const safeStorage = new FakeSafeStorage(true);
+  const store = safeStoragePassphraseStore(safeStorage, file, 'linux');
+  assert.equal(store.canRemember, true, 'libsecret is a real keychain');
+  for (const backend of ['basic_text', 'unknown']) {
+    safeStorage.backend = backend;
+    assert.equal(store.canRemember, false, backend);
+    await assert.rejects(store.save('in plain sight'), /no keychain/, backend);
+    assert.equal(await store.load(), undefined, backend);
+  }
+  await assert.rejects(readFile(file), { code: 'ENOENT' }, 'nothing was written');
+  safeStorage.backend = 'basic_text';
+  assert.equal(safeStoragePassphraseStore(safeStorage, file, 'darwin').canRemember, true, 'the backend matters on Linux only');
+});

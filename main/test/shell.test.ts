@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test';
 import { SHELL_CHANNEL } from '../src/channels.ts';
 import { RENDERER_URL } from '../src/renderer-protocol.ts';
 import { runShell } from '../src/shell.ts';
-import { fakeElectron, type FakeBrowserWindow } from './support/fakes.ts';
+import { eventually, fakeElectron, type FakeBrowserWindow, type FakeUtilityProcess } from './support/fakes.ts';
 
 const paths = { preload: '/app/dist/main/preload.cjs', nodeProcess: '/app/dist/main/node-process.mjs', rendererRoot: '/app/renderer/dist' };
 
@@ -68,6 +68,32 @@ test('quitting waits for the node to close its database, then quits once', { tim
   while (electron.app.quits === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
   assert.equal(electron.app.quits, 1);
   assert.equal(node.killed, false);
+});
+
+async function quitsOnce(electron: ReturnType<typeof fakeElectron>, node: FakeUtilityProcess): Promise<void> {
+  assert.equal(electron.app.quits, 0, 'held back while the node stops');
+  assert.equal(node.posted.filter((p) => (p.message as { type: string }).type === 'stop').length, 1);
+  node.say({ type: 'stopped' });
+  node.emit('exit', 0);
+  await eventually(() => electron.app.quits > 0, 2_000, 'the app to quit');
+  assert.equal(electron.app.quits, 1);
+  assert.equal(node.killed, false);
+}
+
+test('a system shutdown (Linux, macOS) is held back while the node stops, then the app quits', { timeout: 5_000 }, async (t) => {
+  const { electron, node } = await started(t);
+  assert.equal(electron.powerMonitor.shutdown(), true, 'the shutdown waits for the app');
+  electron.powerMonitor.shutdown();
+  electron.app.quit();
+  await quitsOnce(electron, node);
+  assert.equal(electron.powerMonitor.shutdown(), false, 'nothing left to wait for');
+});
+
+test('a Windows session end, which skips before-quit, stops the node once and quits', { timeout: 5_000 }, async (t) => {
+  const { electron, window, node } = await started(t);
+  window.emit('session-end');
+  window.emit('session-end');
+  await quitsOnce(electron, node);
 });
 
 test('shell calls are answered for the app window only, with their input checked', async (t) => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CONTENT_SECURITY_POLICY } from '../../node-core/src/rpc/static-files.ts';
-import { RENDERER_URL, rendererFiles } from '../src/renderer-protocol.ts';
+import { DESKTOP_CONTENT_SECURITY_POLICY, RENDERER_URL, rendererFiles, withoutConnections } from '../src/renderer-protocol.ts';
 import { appWindowOptions, createAppWindow, denyAllPermissions } from '../src/window.ts';
 import { FakeBrowserWindow, FakeSession } from './support/fakes.ts';
 
@@ -57,7 +57,7 @@ test('the renderer scheme serves the build with the content security policy, and
 
   const page = await serve(new Request(RENDERER_URL));
   assert.equal(page.status, 200);
-  assert.equal(page.headers.get('content-security-policy'), CONTENT_SECURITY_POLICY);
+  assert.equal(page.headers.get('content-security-policy'), DESKTOP_CONTENT_SECURITY_POLICY);
   assert.equal(page.headers.get('content-type'), 'text/html; charset=utf-8');
   assert.equal(await page.text(), '<!doctype html><title>Ingot</title>');
 
@@ -69,4 +69,16 @@ test('the renderer scheme serves the build with the content security policy, and
     assert.equal((await serve(new Request(url))).status, 404, url);
   }
   assert.equal((await serve(new Request(RENDERER_URL, { method: 'POST', body: 'x' }))).status, 405);
+});
+
+test("the window's content security policy is the web mode's, with no network connection allowed", () => {
+  const directives = (policy: string) => policy.split(';').map((directive) => directive.trim());
+  const desktop = directives(DESKTOP_CONTENT_SECURITY_POLICY);
+  assert.deepEqual(desktop.filter((directive) => directive.startsWith('connect-src')), ["connect-src 'none'"]);
+  assert.deepEqual(desktop.filter((directive) => !directive.startsWith('connect-src')), directives(CONTENT_SECURITY_POLICY).filter((directive) => !directive.startsWith('connect-src')));
+  assert.doesNotMatch(DESKTOP_CONTENT_SECURITY_POLICY, /127\.0\.0\.1|ws:|http:/);
+  // Whatever the web mode's connect-src says, it is replaced in place; a policy without one gets it.
+  assert.equal(withoutConnections("default-src 'none'; connect-src 'self'; img-src 'self'"), "default-src 'none'; connect-src 'none'; img-src 'self'");
+  assert.equal(withoutConnections("default-src 'none';connect-src   ws://127.0.0.1:* ;"), "default-src 'none'; connect-src 'none'");
+  assert.equal(withoutConnections("default-src 'none'"), "default-src 'none'; connect-src 'none'");
 });

@@ -12,6 +12,7 @@ import type {
   NodePort,
   PermissionCheckHandler,
   PermissionRequestHandler,
+  PowerMonitor,
   Protocol,
   SafeStorage,
   UtilityProcess,
@@ -156,11 +157,16 @@ export class FakeSession {
 /** Reversible but not plain: what went in must not be readable in the file. */
 export class FakeSafeStorage implements SafeStorage {
   available: boolean;
+  /** What Linux would report; a real keychain unless a test says otherwise. */
+  backend = 'gnome_libsecret';
   constructor(available = true) {
     this.available = available;
   }
   isEncryptionAvailable(): boolean {
     return this.available;
+  }
+  getSelectedStorageBackend(): string {
+    return this.backend;
   }
   encryptString(plainText: string): Buffer {
     return Buffer.concat([Buffer.from('ENC:'), Buffer.from(plainText, 'utf8').map((byte) => byte ^ 0x5a)]);
@@ -226,11 +232,21 @@ export class FakeProtocol implements Protocol {
   }
 }
 
+export class FakePowerMonitor extends EventEmitter implements PowerMonitor {
+  /** The system announces a shutdown; tells whether a listener asked it to wait. */
+  shutdown(): boolean {
+    let prevented = false;
+    this.emit('shutdown', { preventDefault: () => { prevented = true; } });
+    return prevented;
+  }
+}
+
 export interface FakeElectron extends ElectronMain {
   app: FakeApp;
   ipcMain: FakeIpcMain;
   utilityProcess: ReturnType<typeof fakeUtilityProcessModule>;
   protocol: FakeProtocol;
+  powerMonitor: FakePowerMonitor;
   session: { defaultSession: FakeSession };
   windows: FakeBrowserWindow[];
 }
@@ -250,6 +266,7 @@ export function fakeElectron(options: { hasLock: boolean; userData: string; encr
     utilityProcess: fakeUtilityProcessModule(),
     MessageChannelMain: fakeMessageChannel().MessageChannelMain,
     safeStorage: new FakeSafeStorage(options.encryption ?? true),
+    powerMonitor: new FakePowerMonitor(),
     session: { defaultSession: new FakeSession() },
     protocol: new FakeProtocol(),
     windows,
