@@ -1,0 +1,545 @@
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2';
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys';
+import { identify } from '@libp2p/identify';
+import { FaultTolerance, type Connection, type ConnectionGater, type Libp2p, type PeerId, type Stream } from '@libp2p/interface';
+import { mdns } from '@libp2p/mdns';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { ping } from '@libp2p/ping';
+import { tcp } from '@libp2p/tcp';
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
+import { createLibp2p } from 'libp2p';
+import { IngotError } from '../codec/errors.ts';
+import { encodeFrame, FRAME_HEADER_BYTES, FrameDecoder, type Chunk, type Frame } from './framing.ts';
+import { assertMessageSize, OUTBOUND_QUEUE_BYTES_MAX, SYNC_INBOUND_CONCURRENT_MAX, topicByte, topicFromByte } from './limits.ts';
+import {
+  MESSAGE_BYTES_MAX,
+  SYNC_REQUEST_BYTES_MAX,
+  SYNC_RESPONSE_BYTES_MAX,
+  type PeerEvent,
+  type PeerInfo,
+  type PeerNetwork,
+  type Topic,
+} from './network.ts';
+
+export const MESSAGE_PROTOCOL = '/ingot/msg/1.0.0';
+export const SYNC_PROTOCOL = '/ingot/sync/1.0.0';
+
+/** The node's p2p settings (the `p2p` section of its config). */
+export interface P2pOptions {
+  readonly listen: readonly string[];
+  readonly peers: readonly string[];
+  readonly mdns: boolean;
+  readonly relay: boolean;
+}
+
+export interface Libp2pNetworkInit {
+  /** The node key's 32-byte seed: the libp2p Ed25519 key is made from it. */
+  readonly seed: Uint8Array;
+  readonly config: P2pOptions;
+  readonly members: readonly string[];
+  /** How often unconnected members and static peers are dialled again; backoff doubles up to `redialMaxMs`. */
+  readonly redialMs?: number;
+  readonly redialMaxMs?: number;
+  readonly outboundQueueBytesMax?: number;
+}
+
+export interface Libp2pNetworkStats {
+  /** Messages dropped because a peer's outbound queue was full or its stream failed. */
+  readonly dropped: number;
+  /** Bytes waiting in outbound queues, all peers together. */
+  readonly queuedBytes: number;
+}
+
+export interface Libp2pPeerNetwork extends PeerNetwork {
+  stats(): Libp2pNetworkStats;
+  /** Dials a multiaddr (with /p2p/<peer id>) of a member now; false if it fails. */
+  dial(address: string): Promise<boolean>;
+}
+
+const SYNC_KIND_REQUEST = 0;
+const SYNC_KIND_RESPONSE = 1;
+const SYNC_KIND_REFUSED = 2;
+const REFUSAL_BYTES_MAX = 64;
+const STREAM_OPEN_TIMEOUT_MS = 10_000;
+const SYNC_ANSWER_TIMEOUT_MS = 30_000;
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+function peerIdOf(address: Multiaddr): string | undefined {
+  return address.getComponents().findLast((component) => component.name === 'p2p')?.value;
+}
+
+/** Resolves with the first frame on a stream; rejects when the stream closes first, on a bad frame, or on abort. */
+function readOneFrame(stream: Stream, maxFor: (kind: number) => number | undefined, signal: AbortSignal): Promise<Frame> {
+  const { promise, resolve, reject } = Promise.withResolvers<Frame>();
+  const decoder = new FrameDecoder(maxFor);
+  const cleanup = () => {
+    stream.removeEventListener('message', onMessage);
+    stream.removeEventListener('close', onClose);
+    signal.removeEventListener('abort', onAbort);
+  };
+  const onMessage = (event: { data: Chunk }) => {
+    try {
+      const [frame] = decoder.push(event.data);
+      if (frame) {
+        cleanup();
+        resolve(frame);
+      }
+    } catch (error) {
+      cleanup();
+      reject(error);
+    }
+  };
+  const onClose = () => {
+    cleanup();
+    reject(new IngotError('P2P_STREAM_CLOSED', 'the stream closed before a complete answer'));
+  };
+  const onAbort = () => {
+    cleanup();
+    reject(signal.reason);
+  };
+  if (signal.aborted) {
+    onAbort();
+    return promise;
+  }
+  stream.addEventListener('message', onMessage);
+  stream.addEventListener('close', onClose);
+  signal.addEventListener('abort', onAbort);
+  return promise;
+}
+
+/** Sends a whole buffer, waiting for the stream to drain when it asks to. */
+async function sendAll(stream: Stream, data: Uint8Array, signal: AbortSignal): Promise<void> {
+  if (stream.writableNeedsDrain) await stream.onDrain({ signal });
+  if (!stream.send(data)) await stream.onDrain({ signal });
+}
+
+interface Outbound {
+  stream: Stream | undefined;
+  readonly queue: Uint8Array[];
+  queuedBytes: number;
+  pumping: boolean;
+}
+
+interface Redial {
+  nextAt: number;
+  delayMs: number;
+  dialing: boolean;
+}
+
+/**
+ * Starts libp2p (TCP, Noise, Yamux, identify, ping, circuit relay v2, mDNS if asked) with a
+ * connection gater that admits only members, and carries Ingot's messages on one long-lived
+ * stream per member and direction and sync requests on one short stream per request.
+ */
+export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2pPeerNetwork> {
+  const privateKey = await generateKeyPairFromSeed('Ed25519', init.seed);
+  const { config } = init;
+  const queueMax = init.outboundQueueBytesMax ?? OUTBOUND_QUEUE_BYTES_MAX;
+  const redialMs = init.redialMs ?? 1_000;
+  const redialMaxMs = init.redialMaxMs ?? 30_000;
+  let selfId = '';
+  let members = new Set<string>();
+  const setMemberSet = (ids: readonly string[]) => {
+    members = new Set(ids.filter((id) => id !== selfId));
+  };
+  const isMember = (peer: PeerId | string) => members.has(peer.toString());
+
+  const gater: ConnectionGater = {
+    denyDialPeer: (peer) => !isMember(peer),
+    denyInboundEncryptedConnection: (peer) => !isMember(peer),
+    denyOutboundEncryptedConnection: (peer) => !isMember(peer),
+    denyInboundUpgradedConnection: (peer) => !isMember(peer),
+    denyOutboundUpgradedConnection: (peer) => !isMember(peer),
+    // As a relay: only members reserve slots and only member-to-member traffic is relayed.
+    denyInboundRelayReservation: (source) => !isMember(source),
+    denyOutboundRelayedConnection: (source, destination) => !isMember(source) || !isMember(destination),
+    // Through a relay: the relay and the peer behind it must both be members.
+    denyInboundRelayedConnection: (relay, remotePeer) => !isMember(relay) || !isMember(remotePeer),
+  };
+
+  // A node with nothing to listen on takes a slot on a relay among its peers instead.
+  const listen = config.listen.length > 0 ? [...config.listen] : ['/p2p-circuit'];
+  const libp2p: Libp2p = await createLibp2p({
+    privateKey,
+    addresses: { listen },
+    transports: [tcp(), circuitRelayTransport()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: gater,
+    connectionManager: {
+      // A consortium's members often share a host in tests and an office NAT in production.
+      inboundConnectionThreshold: 1_000,
+      maxIncomingPendingConnections: 64,
+    },
+    // A relay that is down or a missing listen address must not stop the node.
+    transportManager: { faultTolerance: config.listen.length > 0 ? FaultTolerance.FATAL_ALL : FaultTolerance.NO_FATAL },
+    peerDiscovery: config.mdns ? [mdns()] : [],
+    services: {
+      identify: identify(),
+      ping: ping(),
+      // Members only (see the gater), so relayed links carry no duration or data cap: consensus runs over them for days.
+      ...(config.relay ? { relay: circuitRelayServer({ reservations: { maxReservations: 256, applyDefaultLimit: false } }) } : {}),
+    },
+    start: false,
+  });
+  selfId = libp2p.peerId.toString();
+  setMemberSet(init.members);
+
+  const messageHandlers = new Set<(from: string, topic: Topic, message: Uint8Array) => void>();
+  const peerHandlers = new Set<(event: PeerEvent) => void>();
+  let requestHandler: ((from: string, request: Uint8Array) => Promise<Uint8Array>) | undefined;
+  const outbound = new Map<string, Outbound>();
+  const inboundRequests = new Map<string, number>();
+  const redials = new Map<string, Redial>();
+  /** Peers removed from the members whose disconnection must still be reported. */
+  const wasMember = new Set<string>();
+  const staticPeers = config.peers.flatMap((text) => {
+    try {
+      const address = multiaddr(text);
+      const peerId = peerIdOf(address);
+      return peerId ? [{ address, peerId }] : [];
+    } catch {
+      console.warn(`p2p: ignoring the peer address ${text}: not a multiaddr`);
+      return [];
+    }
+  });
+  let dropped = 0;
+  let stopped = false;
+  let redialTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const emitPeer = (event: PeerEvent) => {
+    for (const handler of [...peerHandlers]) {
+      try {
+        handler(event);
+      } catch (error) {
+        console.error(`p2p: a peer handler failed: ${describe(error)}`);
+      }
+    }
+  };
+  const connected = (peerId: string) => libp2p.getConnections(peerIdFromString(peerId)).some((c) => c.status === 'open');
+
+  // --- messages: one outbound stream per member, frames = topic byte + payload ---
+
+  const closeOutbound = (peerId: string) => {
+    const state = outbound.get(peerId);
+    if (!state) return;
+    outbound.delete(peerId);
+    dropped += state.queue.length;
+    state.queue.length = 0;
+    state.queuedBytes = 0;
+    state.stream?.abort(new Error('peer disconnected'));
+  };
+
+  const openStream = async (peerId: string): Promise<Stream> => {
+    const stream = await libp2p.dialProtocol(peerIdFromString(peerId), MESSAGE_PROTOCOL, {
+      runOnLimitedConnection: true,
+      signal: AbortSignal.timeout(STREAM_OPEN_TIMEOUT_MS),
+    });
+    stream.addEventListener('close', () => {
+      const state = outbound.get(peerId);
+      if (state?.stream === stream) state.stream = undefined;
+    });
+    return stream;
+  };
+
+  const pump = async (peerId: string, state: Outbound) => {
+    if (state.pumping) return;
+    state.pumping = true;
+    try {
+      while (state.queue.length > 0 && outbound.get(peerId) === state) {
+        state.stream ??= await openStream(peerId);
+        const stream = state.stream;
+        if (stream.writableNeedsDrain) await stream.onDrain();
+        const frame = state.queue.shift()!;
+        state.queuedBytes -= frame.byteLength;
+        if (!stream.send(frame)) await stream.onDrain();
+      }
+    } catch {
+      // The stream failed: what was queued for this peer is dropped (consensus re-offers what matters).
+      dropped += state.queue.length;
+      state.queue.length = 0;
+      state.queuedBytes = 0;
+      state.stream?.abort(new Error('message stream failed'));
+      state.stream = undefined;
+    } finally {
+      state.pumping = false;
+    }
+  };
+
+  /** Queues a frame, made only once there is room for it, so a flood of drops allocates nothing. */
+  const enqueue = (peerId: string, frameBytes: number, makeFrame: () => Uint8Array) => {
+    let state = outbound.get(peerId);
+    if (!state) {
+      if (!isMember(peerId) || !connected(peerId)) return;
+      state = { stream: undefined, queue: [], queuedBytes: 0, pumping: false };
+      outbound.set(peerId, state);
+    }
+    if (state.queuedBytes + frameBytes > queueMax) {
+      dropped += 1;
+      return;
+    }
+    const frame = makeFrame();
+    state.queue.push(frame);
+    state.queuedBytes += frame.byteLength;
+    void pump(peerId, state);
+  };
+
+  const dispatch = (from: string, frame: Frame) => {
+    const topic = topicFromByte(frame.kind)!;
+    for (const handler of [...messageHandlers]) {
+      try {
+        handler(from, topic, frame.payload);
+      } catch (error) {
+        console.error(`p2p: a message handler failed on a ${topic} message from ${from}: ${describe(error)}`);
+      }
+    }
+  };
+
+  await libp2p.handle(MESSAGE_PROTOCOL, (stream: Stream, connection: Connection) => {
+    const from = connection.remotePeer.toString();
+    if (!isMember(from)) {
+      stream.abort(new Error('not a member'));
+      return;
+    }
+    const decoder = new FrameDecoder((kind) => {
+      const topic = topicFromByte(kind);
+      return topic === undefined ? undefined : MESSAGE_BYTES_MAX[topic];
+    });
+    // Handlers run synchronously as frames complete, so nothing piles up here beyond one bounded frame.
+    stream.addEventListener('message', (event) => {
+      try {
+        if (!isMember(from)) throw new IngotError('P2P_NOT_MEMBER', `${from} is no longer a member`);
+        for (const frame of decoder.push(event.data)) dispatch(from, frame);
+      } catch (error) {
+        console.warn(`p2p: resetting the message stream from ${from}: ${describe(error)}`);
+        stream.abort(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+  }, { runOnLimitedConnection: true, maxInboundStreams: 4 });
+
+  // --- sync: one request and one response per stream ---
+
+  const syncMaxAsResponder = (kind: number) => (kind === SYNC_KIND_REQUEST ? SYNC_REQUEST_BYTES_MAX : undefined);
+  const syncMaxAsRequester = (kind: number) => (kind === SYNC_KIND_RESPONSE ? SYNC_RESPONSE_BYTES_MAX : kind === SYNC_KIND_REFUSED ? REFUSAL_BYTES_MAX : undefined);
+
+  await libp2p.handle(SYNC_PROTOCOL, async (stream: Stream, connection: Connection) => {
+    const from = connection.remotePeer.toString();
+    const running = inboundRequests.get(from) ?? 0;
+    const signal = AbortSignal.timeout(SYNC_ANSWER_TIMEOUT_MS);
+    try {
+      if (!isMember(from) || !requestHandler) throw new IngotError('SYNC_UNAVAILABLE', 'no sync service for this peer');
+      if (running >= SYNC_INBOUND_CONCURRENT_MAX) {
+        await sendAll(stream, encodeFrame(SYNC_KIND_REFUSED, new TextEncoder().encode('SYNC_BUSY')), signal);
+        await stream.close({ signal });
+        return;
+      }
+      inboundRequests.set(from, running + 1);
+      try {
+        const request = await readOneFrame(stream, syncMaxAsResponder, signal);
+        const response = await requestHandler(from, request.payload);
+        if (response.byteLength > SYNC_RESPONSE_BYTES_MAX) throw new IngotError('SYNC_RESPONSE_TOO_LARGE', `a sync response of ${response.byteLength} bytes exceeds ${SYNC_RESPONSE_BYTES_MAX}`);
+        await sendAll(stream, encodeFrame(SYNC_KIND_RESPONSE, response), signal);
+        await stream.close({ signal });
+      } finally {
+        const left = (inboundRequests.get(from) ?? 1) - 1;
+        if (left <= 0) inboundRequests.delete(from);
+        else inboundRequests.set(from, left);
+      }
+    } catch (error) {
+      // A failing handler answers nothing: the requester sees the stream reset.
+      stream.abort(error instanceof Error ? error : new Error(String(error)));
+    }
+  }, { runOnLimitedConnection: true, maxInboundStreams: 16 });
+
+  // --- membership, connections, redial ---
+
+  libp2p.addEventListener('peer:connect', (event) => {
+    const peerId = event.detail.toString();
+    if (!isMember(peerId)) {
+      void libp2p.hangUp(event.detail).catch(() => {});
+      return;
+    }
+    redials.delete(peerId);
+    emitPeer({ peerId, connected: true });
+  });
+  libp2p.addEventListener('peer:disconnect', (event) => {
+    const peerId = event.detail.toString();
+    closeOutbound(peerId);
+    if (members.has(peerId) || wasMember.has(peerId)) {
+      wasMember.delete(peerId);
+      emitPeer({ peerId, connected: false });
+    }
+  });
+  libp2p.addEventListener('peer:discovery', (event) => {
+    // mDNS finds; dialling members is up to us.
+    if (isMember(event.detail.id) && !connected(event.detail.id.toString())) void libp2p.dial(event.detail.id).catch(() => {});
+  });
+  const tryDial = async (peerId: string): Promise<void> => {
+    const known = staticPeers.filter((p) => p.peerId === peerId).map((p) => p.address);
+    for (const address of known) {
+      try {
+        await libp2p.dial(address, { signal: AbortSignal.timeout(STREAM_OPEN_TIMEOUT_MS) });
+        return;
+      } catch {
+        // try the next way
+      }
+    }
+    if ((await libp2p.peerStore.has(peerIdFromString(peerId))) && known.length === 0) {
+      try {
+        await libp2p.dial(peerIdFromString(peerId), { signal: AbortSignal.timeout(STREAM_OPEN_TIMEOUT_MS) });
+        return;
+      } catch {
+        // fall back to relays
+      }
+    }
+    // Through a connected static peer that may offer a relay: /p2p/<relay>/p2p-circuit/p2p/<member>.
+    for (const relay of staticPeers) {
+      if (relay.peerId === peerId || !connected(relay.peerId)) continue;
+      try {
+        await libp2p.dial(relay.address.encapsulate(`/p2p-circuit/p2p/${peerId}`), { signal: AbortSignal.timeout(STREAM_OPEN_TIMEOUT_MS) });
+        return;
+      } catch {
+        // next relay
+      }
+    }
+    throw new IngotError('P2P_UNREACHABLE', `no way to reach ${peerId}`);
+  };
+
+  const reconcile = () => {
+    if (stopped) return;
+    const now = Date.now();
+    // Static peers first (relays among them), then every other member we have a way to.
+    const targets = [...new Set([...staticPeers.map((p) => p.peerId), ...members])];
+    for (const peerId of targets) {
+      if (!isMember(peerId) || connected(peerId)) continue;
+      let redial = redials.get(peerId);
+      if (!redial) redials.set(peerId, (redial = { nextAt: 0, delayMs: redialMs, dialing: false }));
+      if (redial.dialing || redial.nextAt > now) continue;
+      redial.dialing = true;
+      const state = redial;
+      tryDial(peerId).then(
+        () => {
+          redials.delete(peerId);
+        },
+        () => {
+          state.dialing = false;
+          state.nextAt = Date.now() + state.delayMs;
+          state.delayMs = Math.min(state.delayMs * 2, redialMaxMs);
+        },
+      );
+    }
+  };
+  const scheduleReconcile = () => {
+    if (stopped) return;
+    redialTimer = setTimeout(() => {
+      try {
+        reconcile();
+      } finally {
+        scheduleReconcile();
+      }
+    }, Math.max(50, Math.min(redialMs, 1_000)));
+    redialTimer.unref?.();
+  };
+
+  await libp2p.start();
+  reconcile();
+  scheduleReconcile();
+
+  const network: Libp2pPeerNetwork = {
+    peerId: selfId,
+    addresses: () => libp2p.getMultiaddrs().map((address) => address.toString()),
+    setMembers(peerIds) {
+      const previous = members;
+      setMemberSet(peerIds);
+      for (const peerId of previous) {
+        if (members.has(peerId)) continue;
+        redials.delete(peerId);
+        if (connected(peerId)) {
+          wasMember.add(peerId);
+          closeOutbound(peerId);
+          void libp2p.hangUp(peerIdFromString(peerId)).catch(() => {});
+        }
+      }
+      reconcile();
+    },
+    peers(): PeerInfo[] {
+      const byPeer = new Map<string, PeerInfo['connection']>();
+      for (const connection of libp2p.getConnections()) {
+        const peerId = connection.remotePeer.toString();
+        if (!isMember(peerId) || connection.status !== 'open') continue;
+        const relayed = connection.limits !== undefined || connection.remoteAddr.toString().includes('/p2p-circuit');
+        if (!relayed) byPeer.set(peerId, 'direct');
+        else if (!byPeer.has(peerId)) byPeer.set(peerId, 'relayed');
+      }
+      return [...byPeer].map(([peerId, connection]) => ({ peerId, connection }));
+    },
+    broadcast(topic, message) {
+      assertMessageSize(topic, message);
+      let frame: Uint8Array | undefined;
+      const makeFrame = () => (frame ??= encodeFrame(topicByte(topic), message));
+      for (const peerId of new Set(libp2p.getConnections().map((c) => c.remotePeer.toString()))) {
+        if (isMember(peerId)) enqueue(peerId, FRAME_HEADER_BYTES + message.byteLength, makeFrame);
+      }
+    },
+    send(peerId, topic, message) {
+      assertMessageSize(topic, message);
+      enqueue(peerId, FRAME_HEADER_BYTES + message.byteLength, () => encodeFrame(topicByte(topic), message));
+    },
+    onMessage(handler) {
+      const wrapped = (from: string, topic: Topic, message: Uint8Array) => handler(from, topic, message);
+      messageHandlers.add(wrapped);
+      return () => messageHandlers.delete(wrapped);
+    },
+    onPeer(handler) {
+      const wrapped = (event: PeerEvent) => handler(event);
+      peerHandlers.add(wrapped);
+      return () => peerHandlers.delete(wrapped);
+    },
+    async request(peerId, request, timeoutMs) {
+      if (request.byteLength > SYNC_REQUEST_BYTES_MAX) throw new IngotError('SYNC_REQUEST_TOO_LARGE', `a sync request of ${request.byteLength} bytes exceeds ${SYNC_REQUEST_BYTES_MAX}`);
+      if (!isMember(peerId)) throw new IngotError('PEER_NOT_MEMBER', `${peerId} is not a member`);
+      const signal = AbortSignal.timeout(timeoutMs);
+      let stream: Stream | undefined;
+      try {
+        stream = await libp2p.dialProtocol(peerIdFromString(peerId), SYNC_PROTOCOL, { runOnLimitedConnection: true, signal });
+        await sendAll(stream, encodeFrame(SYNC_KIND_REQUEST, request), signal);
+        const frame = await readOneFrame(stream, syncMaxAsRequester, signal);
+        if (frame.kind === SYNC_KIND_REFUSED) throw new IngotError(new TextDecoder().decode(frame.payload).replace(/[^A-Z_]/g, '') || 'SYNC_REFUSED', `${peerId} refused the sync request`);
+        void stream.close().catch(() => {});
+        return frame.payload;
+      } catch (error) {
+        stream?.abort(new Error('sync request failed'));
+        if (signal.aborted) throw new IngotError('SYNC_TIMEOUT', `no sync answer from ${peerId} within ${timeoutMs} ms`);
+        if (error instanceof IngotError) {
+          if (error.code === 'P2P_FRAME_TOO_LARGE') throw new IngotError('SYNC_RESPONSE_TOO_LARGE', error.message);
+          if (error.code === 'P2P_STREAM_CLOSED') throw new IngotError('SYNC_FAILED', `${peerId} answered nothing`);
+          throw error;
+        }
+        throw new IngotError('SYNC_FAILED', `sync request to ${peerId} failed: ${describe(error)}`);
+      }
+    },
+    handleRequests(handler) {
+      requestHandler = handler;
+    },
+    stats: () => ({ dropped, queuedBytes: [...outbound.values()].reduce((sum, state) => sum + state.queuedBytes, 0) }),
+    async dial(address) {
+      try {
+        await libp2p.dial(multiaddr(address), { signal: AbortSignal.timeout(STREAM_OPEN_TIMEOUT_MS) });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearTimeout(redialTimer);
+      for (const peerId of [...outbound.keys()]) closeOutbound(peerId);
+      await libp2p.stop();
+    },
+  };
+  return network;
+}
