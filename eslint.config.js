@@ -69,6 +69,16 @@ export default tseslint.config(
     },
   })),
   {
+    // The network moves bytes between members: it may use the codec and crypto, never the node, host, RPC or CLI above it.
+    files: ['node-core/src/p2p/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        ...electronAndUi,
+        { group: ['**/node/**', '**/host/**', '**/rpc/**', '**/cli/**'], message: 'The p2p layer may import only codec and crypto from node-core.' },
+      ] }],
+    },
+  },
+  {
     // The API contract is bundled into the browser UI: nothing from Node, nothing of the node's internals.
     files: ['node-core/src/api/**/*.ts'],
     rules: {

@@ -55,6 +55,12 @@ test('the renderer imports only the API contract, and the API contract nothing t
   assert.deepEqual(await rulesHit('node-core/src/api/x.ts', "import '../crypto/merkle-path.ts';\nimport '../codec/cbor.ts';\n"), []);
 });
 
+test('the p2p layer imports codec and crypto, not the node, host, RPC or CLI', async () => {
+  assert.ok((await rulesHit('node-core/src/p2p/x.ts', "import '../node/data-dir.ts';\n")).includes('no-restricted-imports'));
+  assert.ok((await rulesHit('node-core/src/p2p/x.ts', "import '../rpc/server.ts';\n")).includes('no-restricted-imports'));
+  assert.deepEqual(await rulesHit('node-core/src/p2p/x.ts', "import '../codec/errors.ts';\nimport '../crypto/hash.ts';\n"), []);
+});
+
 test('allowed imports pass', async () => {
   assert.deepEqual(await rulesHit('node-core/src/crypto/x.ts', "import { createHash } from 'node:crypto';\nexport const h = createHash('sha256');\n"), []);
   assert.deepEqual(await rulesHit('node-core/src/node/x.ts', "export const t = Date.now();\n"), []);
