@@ -156,7 +156,8 @@ test('a flood to a peer that does not keep up is bounded by the outbound queue: 
     assert.ok(maxQueued <= queueMax, `queued ${maxQueued} bytes`);
     assert.ok(a.stats().dropped > 0, 'some messages are dropped');
     assert.ok(process.memoryUsage().arrayBuffers - before < 64 * 1024 * 1024, 'buffers stay bounded');
-    await waitFor(() => senderNode.stats().queuedBytes === 0, 'the queue to drain', 15_000);
+    // What was queued is delivered; the rest was dropped at the sender.
+    await waitFor(() => senderNode.stats().queuedBytes === 0 && received + senderNode.stats().dropped === 200, 'the queue to drain', 15_000);
     assert.ok(received > 0 && received < 200, `received ${received}`);
   } finally {
     await stopAll([a, b]);
