@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { AppState } from '../../node-core/src/api/methods.ts';
+import { appStateChanged } from '../src/app/app-state.ts';
 import { parseRoute, routeHref, type Route } from '../src/app/routes.ts';
 import { blockSeries } from '../src/lib/block-series.ts';
 import { fingerprint, groupHex } from '../src/lib/fingerprint.ts';
@@ -79,4 +81,15 @@ test('block series are oldest first with intervals between consecutive blocks', 
   assert.deepEqual(series.heights, [0, 2, 3]);
   assert.deepEqual(series.intervals, [null, null, 2]);
   assert.deepEqual(series.txCounts, [0, 0, 1]);
+});
+
+test('a polled app state counts as a change only when something shown differs', () => {
+  const running: AppState = { phase: 'running', dataDir: '/data', canRememberPassphrase: false };
+  assert.equal(appStateChanged(undefined, running), true);
+  assert.equal(appStateChanged(running, { ...running }), false);
+  assert.equal(appStateChanged(running, { ...running, phase: 'locked' }), true, 'another tab locked or the node stopped');
+  assert.equal(appStateChanged({ ...running, phase: 'locked' }, running), true, 'another tab or the CLI unlocked');
+  const failed: AppState = { ...running, phase: 'failed', error: { code: 'A', message: 'a' } };
+  assert.equal(appStateChanged(failed, { ...failed, error: { code: 'A', message: 'a' } }), false);
+  assert.equal(appStateChanged(failed, { ...failed, error: { code: 'B', message: 'a' } }), true);
 });

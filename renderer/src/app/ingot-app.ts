@@ -16,6 +16,7 @@ import '../screens/overview-screen.ts';
 import '../screens/phase-screen.ts';
 import '../screens/settings-screen.ts';
 import '../screens/unlock-screen.ts';
+import { APP_STATE_POLL_MS, appStateChanged } from './app-state.ts';
 import { connectionContext, sessionContext, type Session } from './context.ts';
 import { Preferences, applyTheme, type ThemeChoice } from './preferences.ts';
 import { parseRoute, routeHref, sectionOf, type Route, type Section } from './routes.ts';
@@ -94,6 +95,7 @@ export class IngotApp extends LitElement {
   readonly #darkQuery = window.matchMedia('(prefers-color-scheme: dark)');
   readonly #sessionProvider: ContextProvider<typeof sessionContext, this>;
   #locale: Locale;
+  #settleTimer: number | undefined;
   readonly #cleanups: (() => void)[] = [];
 
   constructor() {
@@ -138,6 +140,18 @@ export class IngotApp extends LitElement {
           void this.#refreshAppState();
         }
       }),
+    );
+    // The phase can change without this window doing anything (another tab, the CLI, the node
+    // stopping): look again every few seconds while anyone can see the page, and on coming back.
+    const pollIfVisible = () => {
+      if (document.visibilityState === 'visible' && connection.status === 'open') void this.#refreshAppState();
+    };
+    const poll = window.setInterval(pollIfVisible, APP_STATE_POLL_MS);
+    document.addEventListener('visibilitychange', pollIfVisible);
+    this.#cleanups.push(
+      () => window.clearInterval(poll),
+      () => document.removeEventListener('visibilitychange', pollIfVisible),
+      () => window.clearTimeout(this.#settleTimer),
     );
     if (connection.status === 'open') void this.#refreshAppState();
     this.#publishSession();
@@ -237,9 +251,10 @@ export class IngotApp extends LitElement {
   }
 
   #acceptAppState(state: AppState): void {
-    this.appState = state;
-    // The node moves through 'starting' and 'stopping' by itself: look again until it settles.
-    if (state.phase === 'starting' || state.phase === 'stopping') window.setTimeout(() => void this.#refreshAppState(), 1000);
+    if (appStateChanged(this.appState, state)) this.appState = state;
+    // The node moves through 'starting' and 'stopping' by itself: look again soon until it settles.
+    window.clearTimeout(this.#settleTimer);
+    if (state.phase === 'starting' || state.phase === 'stopping') this.#settleTimer = window.setTimeout(() => void this.#refreshAppState(), 1000);
   }
 
   #publishSession(): void {
