@@ -96,6 +96,10 @@ test('first run, a profile change seen in the Explorer with its proof verified, 
       await watched.screenshot('block');
       await byTestId(page, 'tx-link').first().click();
       await page.locator('[data-testid="proof-status"]', { hasText: /verified/i }).waitFor();
+      // The block's commit certificate, checked in the page against the node's validators.
+      await page.locator('[data-testid="finality-status"][data-ok="true"]', { hasText: /Finality verified/ }).waitFor();
+      assert.match(await byTestId(page, 'finality-status').innerText(), /\d+ of \d+ voting power/);
+      assert.match(await byTestId(page, 'receipt-note').innerText(), /reported by the node/);
       assert.match(await byTestId(page, 'tx-method').innerText(), /updateProfile/);
       assert.match(await byTestId(page, 'tx-payload').innerText(), /ops@acme\.example/);
       await watched.screenshot('transaction');
@@ -146,12 +150,13 @@ test('without the token, or with a wrong one, the UI says it is not authorised a
   }
 });
 
-test('a node started again asks for the passphrase, refuses a wrong one with its code, and opens with the right one', async () => {
+test('a node started again asks for the passphrase, refuses a wrong one with its code, and opens with the right one, in every open tab', async () => {
   const { dir, remove } = await tempDir('ingot-e2e-');
   const dataDir = join(dir, 'node');
   let node = await startUi(dataDir);
   const watched = await openPage(browser);
   const { page } = watched;
+  let other: WatchedPage | undefined;
   try {
     await steps(watched, 'unlock', async () => {
       await page.goto(uiAddress(node));
@@ -167,6 +172,10 @@ test('a node started again asks for the passphrase, refuses a wrong one with its
       await page.reload();
       await byTestId(page, 'unlock-passphrase').waitFor();
       assert.equal(await byTestId(page, 'unlock-error').count(), 0, 'nothing has been tried yet');
+      // A second tab waits at the unlock screen and must follow the unlock made in the first.
+      other = await openPage(browser);
+      await other.page.goto(uiAddress(node));
+      await byTestId(other.page, 'unlock-passphrase').waitFor();
       await inputOf(page, 'unlock-passphrase').fill('not the passphrase');
       await byTestId(page, 'unlock-submit').click();
       await page.locator('[data-testid="unlock-error"]', { hasText: 'KEYSTORE_WRONG_PASSPHRASE' }).waitFor();
@@ -175,9 +184,12 @@ test('a node started again asks for the passphrase, refuses a wrong one with its
       await inputOf(page, 'unlock-passphrase').fill(PASSPHRASE);
       await byTestId(page, 'unlock-submit').click();
       await page.locator('[data-testid="overview-org-name"]', { hasText: 'Recycling Co' }).waitFor({ timeout: 30_000 });
+      await other.page.locator('[data-testid="overview-org-name"]', { hasText: 'Recycling Co' }).waitFor({ timeout: 15_000 });
       assertNoProblems(watched, node.api.token, /ERR_CONNECTION_REFUSED/);
+      assertNoProblems(other, node.api.token);
     });
   } finally {
+    await other?.page.context().close();
     await watched.page.context().close();
     await node.stop();
     await remove();

@@ -7,12 +7,16 @@ import { connectionContext } from '../app/context.ts';
 import { routeHref } from '../app/routes.ts';
 import { screenStyles } from '../app/styles.ts';
 import '../components/copyable-value.ts';
+import { checkFinality, type FinalityCheck } from '../lib/finality.ts';
 import { prettyJson } from '../lib/format.ts';
 import { describeError } from '../rpc/connection.ts';
 
-/** One transaction, with its inclusion proof checked here rather than taken on the node's word. */
+/**
+ * One transaction, with its inclusion proof and its block's commit certificate checked here rather
+ * than taken on the node's word. The receipt is the node's report: no proof covers it, and it says so.
+ */
 export class TxDetail extends LitElement {
-  static override properties = { hash: {}, view: { state: true }, proof: { state: true }, problem: { state: true } };
+  static override properties = { hash: {}, view: { state: true }, proof: { state: true }, finality: { state: true }, problem: { state: true } };
   static override styles = [
     screenStyles,
     css`
@@ -28,12 +32,24 @@ export class TxDetail extends LitElement {
       .proof.failed {
         color: var(--sl-color-danger-700);
       }
+      .checks {
+        display: grid;
+        gap: var(--sl-spacing-x-small);
+        margin-bottom: var(--sl-spacing-medium);
+      }
+      .note {
+        display: block;
+        margin-top: var(--sl-spacing-2x-small);
+        color: var(--sl-color-neutral-600);
+        font-size: var(--sl-font-size-small);
+      }
     `,
   ];
 
   declare hash: string;
   declare view: Results['tx.get'] | undefined;
   declare proof: CheckResult | undefined;
+  declare finality: FinalityCheck | undefined;
   declare problem: { message: string; code: string } | undefined;
   readonly #connection = new ContextConsumer(this, { context: connectionContext });
 
@@ -43,6 +59,7 @@ export class TxDetail extends LitElement {
     this.hash = '';
     this.view = undefined;
     this.proof = undefined;
+    this.finality = undefined;
     this.problem = undefined;
   }
 
@@ -59,7 +76,7 @@ export class TxDetail extends LitElement {
     return html`
       ${title}
       <section class="card" data-testid="tx-detail">
-        <p>${this.#renderProof()}</p>
+        <div class="checks">${this.#renderProof()} ${this.#renderFinality()}</div>
         <dl class="fields">
           <dt>${msg('Hash', { id: 'field.hash' })}</dt>
           <dd><ingot-copyable-value .value=${tx.hash} label=${msg('transaction hash', { id: 'tx.hashNoun' })}></ingot-copyable-value></dd>
@@ -79,6 +96,7 @@ export class TxDetail extends LitElement {
             <sl-badge variant=${receipt.ok ? 'success' : 'danger'}>${receipt.ok ? msg('accepted', { id: 'tx.ok' }) : msg('refused', { id: 'tx.refused' })}</sl-badge>
             <span class="mono">${receipt.code}</span>
             ${receipt.message}
+            <span class="note" data-testid="receipt-note">${msg('The result is reported by the node; the proof does not cover it.', { id: 'tx.receiptNote' })}</span>
           </dd>
           ${receipt.subjects.length === 0
             ? ''
@@ -103,20 +121,45 @@ export class TxDetail extends LitElement {
         </span>`;
   }
 
+  #renderFinality(): TemplateResult {
+    const finality = this.finality;
+    if (finality === undefined) return html``;
+    return finality.ok
+      ? html`<span class="proof ok" data-testid="finality-status" data-ok="true">
+          <sl-icon name="shield-check" aria-hidden="true"></sl-icon>${msg(str`Finality verified: signed by validators holding ${finality.signed} of ${finality.total} voting power.`, { id: 'tx.finalityOk' })}
+        </span>`
+      : html`<span class="proof failed" data-testid="finality-status" data-ok="false">
+          <sl-icon name="shield-x" aria-hidden="true"></sl-icon>${msg(str`Finality not verified: ${finality.reason ?? ''}`, { id: 'tx.finalityFailed' })}
+        </span>`;
+  }
+
   async #load(hash: string): Promise<void> {
     const connection = this.#connection.value;
     if (connection === undefined) return;
     this.view = undefined;
     this.proof = undefined;
+    this.finality = undefined;
     this.problem = undefined;
+    let view: Results['tx.get'];
     try {
-      const view = await connection.call('tx.get', { hash });
+      view = await connection.call('tx.get', { hash });
       if (hash !== this.hash) return;
       this.view = view;
       this.proof = verifyTransactionProof(view, hash);
     } catch (error) {
       if (hash === this.hash) this.problem = describeError(error);
+      return;
     }
+    // The certificate is checked against the header the proof leads to, not the one block.get shows.
+    let finality: FinalityCheck;
+    try {
+      const [block, status] = await Promise.all([connection.call('block.get', { height: view.height }), connection.call('node.status', {})]);
+      finality = checkFinality(view.header, block.commit, status.validators);
+    } catch (error) {
+      const { message, code } = describeError(error);
+      finality = { ok: false, reason: `${message} (${code})`, signed: 0, total: 0 };
+    }
+    if (hash === this.hash) this.finality = finality;
   }
 }
 
