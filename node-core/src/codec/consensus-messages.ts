@@ -37,8 +37,11 @@ export type VoteMessage = z.infer<typeof voteMessageSchema>;
 export const consensusMessageSchema = z.discriminatedUnion('t', [proposalMessageSchema, voteMessageSchema]);
 export type ConsensusMessage = z.infer<typeof consensusMessageSchema>;
 
-/** Sent on connect and after each commit, so that a peer behind knows to sync. */
-export const statusMessageSchema = z.object({ chain: bytes(32), height: uint, hash: bytes(32) }).strict();
+/**
+ * Sent on connect, after each commit and when a validator starts the next height: a peer behind
+ * knows to sync, and validators at the same head start the next height together.
+ */
+export const statusMessageSchema = z.object({ chain: bytes(32), height: uint, hash: bytes(32), started: z.boolean() }).strict();
 export type StatusMessage = z.infer<typeof statusMessageSchema>;
 
 /** Signed transactions passed on to peers' mempools, several per message. */

@@ -4,7 +4,7 @@ import { merkleRoot } from '../crypto/merkle.ts';
 import { toHex } from '../crypto/hex.ts';
 import { chainIdOf, type BlockToCommit } from '../ledger/ledger.ts';
 import { nextStateRoot, StateOverlay } from '../ledger/state.ts';
-import { bindSigner, orgIdOf, writeOrg, writeValidators } from './membership-state.ts';
+import { bindSigner, orgIdOf, writeOrg, writeOrgIds, writeValidators } from './membership-state.ts';
 
 const ZERO_HASH = new Uint8Array(32);
 
@@ -22,6 +22,7 @@ export function genesisBlock(genesis: Genesis): { genesisBytes: Uint8Array; bloc
     writeOrg(state, { id, name: org.name, registryId: org.registryId, contact: '', roles: org.roles, signingKey: org.signingKey, encryptionKey: org.encryptionKey, nodes: org.nodes, status: 'active', joinedAt: 0 });
     bindSigner(state, org.signingKey, id);
   });
+  writeOrgIds(state, orgIds);
   const validatorKeys = new Set(genesis.validators.map((v) => toHex(v.key)));
   if (validatorKeys.size !== genesis.validators.length) throw new IngotError('GENESIS_INVALID', 'a validator key appears twice');
   writeValidators(

@@ -40,6 +40,9 @@ export function orgIdOf(firstSigningKey: Uint8Array): string {
 const orgKey = (id: string) => `org/${id}`;
 const signerKey = (publicKey: Uint8Array) => `signer/${toHex(publicKey)}`;
 const VALIDATORS_KEY = 'validators';
+/** Every organisation's id, in the order they joined: the list the network's gate is built from. */
+const ORG_IDS_KEY = 'orgs';
+const orgIdsSchema = z.array(z.string());
 
 export async function readOrg(state: StateReader, id: string): Promise<OrgRecord | undefined> {
   const stored = await state.get(orgKey(id));
@@ -48,6 +51,21 @@ export async function readOrg(state: StateReader, id: string): Promise<OrgRecord
 
 export function writeOrg(state: StateOverlay, org: OrgRecord): void {
   state.set(orgKey(org.id), encode(org));
+}
+
+export async function readOrgIds(state: StateReader): Promise<string[]> {
+  const stored = await state.get(ORG_IDS_KEY);
+  return stored === undefined ? [] : orgIdsSchema.parse(decode(stored));
+}
+
+export function writeOrgIds(state: StateOverlay, ids: readonly string[]): void {
+  state.set(ORG_IDS_KEY, encode([...ids]));
+}
+
+/** The node peer ids of active organisations: who may connect to this consortium's nodes. */
+export async function memberPeerIds(state: StateReader): Promise<string[]> {
+  const orgs = await Promise.all((await readOrgIds(state)).map((id) => readOrg(state, id)));
+  return orgs.flatMap((org) => (org !== undefined && org.status === 'active' ? org.nodes : []));
 }
 
 export async function orgIdOfSigner(state: StateReader, publicKey: Uint8Array): Promise<string | undefined> {

@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import type { AppState, ParsedParams } from '../api/methods.ts';
 import { IngotError } from '../codec/errors.ts';
-import type { CommittedBlock } from '../node/block-producer.ts';
+import type { CommittedBlock } from '../node/block-builder.ts';
 import { systemClock, type Clock } from '../node/clock.ts';
 import { dataPaths, notInitialised, type NodeConfig } from '../node/data-dir.ts';
 import { initConsortium } from '../node/init.ts';

@@ -7,11 +7,17 @@ import { signingKeyFromSeed, type SigningKey } from '../crypto/ed25519.ts';
 import { merkleProof, type MerkleProof } from '../crypto/merkle.ts';
 import { rotateKeyProofMessage } from '../contracts/identity.ts';
 import { genesisBlock } from '../contracts/genesis.ts';
-import { orgIdOfSigner, readOrg, readValidators, type OrgRecord } from '../contracts/membership-state.ts';
+import { memberPeerIds, orgIdOfSigner, readOrg, readValidators, type OrgRecord } from '../contracts/membership-state.ts';
 import type { Validator } from '../ledger/block.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import { parseTransaction, signTransaction, type Transaction } from '../ledger/transaction.ts';
-import { BlockProducer, type CommittedBlock } from './block-producer.ts';
+import type { CommittedBlock } from './block-builder.ts';
+import { BlockSync, type SyncProgress } from './block-sync.ts';
+import { ConsensusEngine, type Equivocation } from './consensus-engine.ts';
+import { SigningStore } from './signing-store.ts';
+import { TxRelay } from './tx-relay.ts';
+import type { PeerInfo, PeerNetwork } from '../p2p/network.ts';
+import { MemoryHub } from '../p2p/memory-network.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { dataPaths, readConfig, readNodeKey, type DataPaths, type NodeConfig, type NodeKey } from './data-dir.ts';
 import { openLedgerDatabase } from './database.ts';
@@ -51,7 +57,14 @@ export interface NodeOptions {
   readonly config?: Partial<NodeConfig>;
   /** Defaults to worker threads; tests may pass the inline verifier. */
   readonly verifier?: SignatureVerifier;
+  /** Makes the network to the other members; by default libp2p as config.json's p2p section says. */
+  readonly network?: NetworkFactory;
 }
+
+export type NetworkFactory = (init: { readonly nodeKey: NodeKey; readonly config: NodeConfig; readonly members: readonly string[] }) => Promise<PeerNetwork>;
+
+/** A node with no other members to talk to. */
+export const lonelyNetwork: NetworkFactory = async ({ nodeKey }) => new MemoryHub().create(nodeKey.peerId);
 
 /**
  * The composition root of a running node: ledger, organisation key, mempool and block producer.
@@ -64,13 +77,17 @@ export class IngotNode {
   readonly genesis: Genesis;
   readonly #ledger: Ledger;
   readonly #mempool: Mempool;
-  readonly #producer: BlockProducer;
+  readonly #engine: ConsensusEngine;
+  readonly #sync: BlockSync;
+  readonly #relay: TxRelay;
+  readonly #network: PeerNetwork;
   readonly #verifier: SignatureVerifier;
   readonly #admission: Admission;
   readonly #clock: Clock;
   readonly #passphrase: string;
   readonly #waiters = new Map<string, Waiter[]>();
   readonly #blockListeners = new Set<(block: CommittedBlock) => void>();
+  readonly #evidenceListeners = new Set<(evidence: Equivocation) => void>();
   #secrets: OrgSecrets;
   #orgKey: SigningKey;
   #orgId: string;
@@ -83,7 +100,7 @@ export class IngotNode {
 
   private constructor(init: {
     paths: DataPaths; config: NodeConfig; nodeKey: NodeKey; ledger: Ledger; clock: Clock; passphrase: string;
-    secrets: OrgSecrets; orgKey: SigningKey; orgId: string; verifier: SignatureVerifier;
+    secrets: OrgSecrets; orgKey: SigningKey; orgId: string; verifier: SignatureVerifier; network: PeerNetwork;
   }) {
     this.paths = init.paths;
     this.config = init.config;
@@ -96,18 +113,67 @@ export class IngotNode {
     this.#orgKey = init.orgKey;
     this.#orgId = init.orgId;
     this.#mempool = new Mempool(init.config.mempool);
-    this.#producer = new BlockProducer({
+    this.#network = init.network;
+    this.#verifier = init.verifier;
+    const verifyUnknown = (txs: readonly Transaction[]) => this.#verifyUnknown(txs);
+    this.#engine = new ConsensusEngine({
       ledger: init.ledger,
       mempool: this.#mempool,
-      validatorKey: init.nodeKey.signing,
+      nodeKey: init.nodeKey.signing,
       clock: init.clock,
+      network: init.network,
+      signingStore: new SigningStore(init.paths.signingState),
       blockIntervalMs: init.config.blockIntervalMs,
+      verifyUnknown,
       onCommitted: (block) => this.#onCommitted(block),
       onDropped: (tx, reason) => this.#onDropped(tx, reason),
+      onEvidence: (evidence) => this.#onEvidence(evidence),
       onFailure: (error) => this.#fail(error),
     });
-    this.#verifier = init.verifier;
-    this.#admission = new Admission({ ledger: init.ledger, mempool: this.#mempool, verifier: init.verifier, onAdmitted: () => this.#producer.wake() });
+    this.#sync = new BlockSync({ ledger: init.ledger, network: init.network, engine: this.#engine, verifyUnknown, onCommitted: (block) => this.#onCommitted(block) });
+    this.#relay = new TxRelay(init.network, init.clock);
+    this.#admission = new Admission({ ledger: init.ledger, mempool: this.#mempool, verifier: init.verifier, onAdmitted: () => this.#engine.wake() });
+  }
+
+  async #run(): Promise<void> {
+    this.#relay.start((bytes) => {
+      // A transaction from a peer: admitted (and passed on) like a local one; a copy already held fails quietly.
+      let tx: Transaction;
+      try {
+        tx = parseTransaction(bytes);
+      } catch {
+        return;
+      }
+      this.admit(tx).catch(() => undefined);
+    });
+    this.#sync.start();
+    await this.#engine.start();
+  }
+
+  /** Checks the signatures of transactions this node did not admit itself; throws TX_BAD_SIGNATURE on the first bad one. */
+  async #verifyUnknown(txs: readonly Transaction[]): Promise<void> {
+    const unknown = txs.filter((tx) => !this.#mempool.has(tx.idHex));
+    const valid = await this.#verifier.verifyBatch(unknown.map((tx) => ({ publicKey: tx.body.signer, message: tx.id, signature: tx.sig })));
+    const bad = valid.indexOf(false);
+    if (bad !== -1) throw new IngotError('TX_BAD_SIGNATURE', `transaction ${unknown[bad]?.idHex} has a bad signature`);
+  }
+
+  get peers(): PeerInfo[] {
+    return this.#network.peers();
+  }
+
+  get syncProgress(): SyncProgress {
+    return this.#sync.progress;
+  }
+
+  /** Listens to equivocations this node's validator saw, for the record on the ledger. */
+  onEvidence(listener: (evidence: Equivocation) => void): () => void {
+    this.#evidenceListeners.add(listener);
+    return () => this.#evidenceListeners.delete(listener);
+  }
+
+  #onEvidence(evidence: Equivocation): void {
+    for (const listener of this.#evidenceListeners) listener(evidence);
   }
 
   static async start(options: NodeOptions): Promise<IngotNode> {
@@ -116,17 +182,19 @@ export class IngotNode {
     const secrets = await readKeyStore(paths.keyStore, options.passphrase);
     const nodeKey = await readNodeKey(paths);
     const ledger = await Ledger.open(await openLedgerDatabase(paths.ledger));
+    let network: PeerNetwork | undefined;
     try {
       if (ledger.isEmpty) throw new IngotError('LEDGER_EMPTY', `${paths.ledger} has no genesis block; the directory was not fully initialised`);
-      const validators = await readValidators(ledger);
-      if (!soleMajority(validators, nodeKey.signing.publicKey)) {
-        throw new IngotError('NOT_SOLE_VALIDATOR', 'this node is not the validator of its consortium, and this version runs one-validator consortia only');
-      }
       const { orgId, orgKey, secrets: current } = await selectOrgKey(ledger, secrets);
       if (current !== secrets) await writeKeyStore(paths.keyStore, current, options.passphrase);
+      const members = await memberPeerIds(ledger);
+      network = await (options.network ?? lonelyNetwork)({ nodeKey, config, members });
       const verifier = options.verifier ?? new WorkerVerifier();
-      return new IngotNode({ paths, config, nodeKey, ledger, clock: options.clock ?? systemClock, passphrase: options.passphrase, secrets: current, orgKey, orgId, verifier });
+      const node = new IngotNode({ paths, config, nodeKey, ledger, clock: options.clock ?? systemClock, passphrase: options.passphrase, secrets: current, orgKey, orgId, verifier, network });
+      await node.#run();
+      return node;
     } catch (error) {
+      await network?.stop();
       await ledger.close();
       throw error;
     }
@@ -185,6 +253,7 @@ export class IngotNode {
   async admit(tx: Transaction): Promise<void> {
     this.#assertRunning();
     await this.#admission.admit(tx);
+    this.#relay.relay(tx);
   }
 
   /** Resolves when the transaction is in a committed block; the caller must have admitted it. */
@@ -268,7 +337,10 @@ export class IngotNode {
 
   async close(): Promise<void> {
     await this.#admission.stop();
-    await this.#producer.stop();
+    this.#relay.stop();
+    await this.#sync.stop();
+    await this.#engine.stop();
+    await this.#network.stop();
     await this.#verifier.close();
     this.#pendingRotation?.settled();
     for (const id of [...this.#waiters.keys()]) this.#settle(id, (w) => w.reject(new IngotError('NODE_STOPPING', 'the node is shutting down')));
@@ -277,6 +349,7 @@ export class IngotNode {
 
   #onCommitted(block: CommittedBlock): void {
     block.txs.forEach((tx, index) => {
+      this.#mempool.remove(tx.idHex);
       const receipt = block.receipts[index] as Receipt;
       this.#settleRotation(tx, receipt.ok);
       this.#settle(tx.idHex, (w) => w.resolve({ height: block.header.height, receipt }));
@@ -319,12 +392,6 @@ export class IngotNode {
   #assertRunning(): void {
     if (this.#failure !== undefined) throw new IngotError('NODE_FAILED', `the node stopped producing blocks: ${String(this.#failure)}`);
   }
-}
-
-function soleMajority(validators: readonly Validator[], key: Uint8Array): boolean {
-  const total = validators.reduce((sum, v) => sum + v.power, 0);
-  const own = validators.filter((v) => Buffer.from(v.key).equals(key)).reduce((sum, v) => sum + v.power, 0);
-  return own * 3 > total * 2;
 }
 
 /** Picks the stored seed that is the organisation's current key on the ledger, and forgets any other. */

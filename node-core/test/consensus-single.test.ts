@@ -1,14 +1,21 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
 import { MemoryLevel } from 'memory-level';
 import { signingKeyFromSeed } from '../src/crypto/ed25519.ts';
 import { genesisBlock } from '../src/contracts/genesis.ts';
 import type { LedgerDatabase } from '../src/ledger/database.ts';
 import { Ledger } from '../src/ledger/ledger.ts';
 import { signTransaction, type Transaction } from '../src/ledger/transaction.ts';
-import { BlockProducer, type CommittedBlock } from '../src/node/block-producer.ts';
+import type { CommittedBlock } from '../src/node/block-builder.ts';
 import type { Clock } from '../src/node/clock.ts';
+import { ConsensusEngine } from '../src/node/consensus-engine.ts';
 import { Mempool } from '../src/node/mempool.ts';
+import { SigningStore } from '../src/node/signing-store.ts';
+import { MemoryHub } from '../src/p2p/memory-network.ts';
+import { tempDir } from './support/temp-node.ts';
+
+/** The consensus engine of a one-validator consortium: blocks at the interval, only with transactions. */
 
 /** A clock that moves only when the test says so. */
 function manualClock(start: number) {
@@ -35,7 +42,24 @@ function manualClock(start: number) {
 const orgKey = signingKeyFromSeed(new Uint8Array(32).fill(1));
 const validatorKey = signingKeyFromSeed(new Uint8Array(32).fill(2));
 
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const cleanup of cleanups) await cleanup();
+});
+
+function engineFor(ledger: Ledger, mempool: Mempool, clock: Clock, dir: string, handlers: { onCommitted?: (b: CommittedBlock) => void; onDropped?: (tx: Transaction, reason: { code: string }) => void; onFailure: (error: unknown) => void }) {
+  return new ConsensusEngine({
+    ledger, mempool, nodeKey: validatorKey, clock, network: new MemoryHub().create('self'),
+    signingStore: new SigningStore(join(dir, `signing-${Math.random()}.json`)), blockIntervalMs: 100,
+    verifyUnknown: async () => undefined,
+    onCommitted: handlers.onCommitted ?? (() => undefined), onDropped: handlers.onDropped ?? (() => undefined),
+    onEvidence: () => undefined, onFailure: handlers.onFailure,
+  });
+}
+
 async function setup() {
+  const { dir, remove } = await tempDir('ingot-single-');
+  cleanups.push(remove);
   const ledger = await Ledger.open(new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as LedgerDatabase);
   const { genesisBytes, block } = genesisBlock({
     v: 1, name: 'Test', time: 1_000,
@@ -48,24 +72,24 @@ async function setup() {
   const committed: CommittedBlock[] = [];
   const dropped: [string, string][] = [];
   let failure: unknown;
-  const producer = new BlockProducer({
-    ledger, mempool, validatorKey, clock, blockIntervalMs: 100,
+  const producer = engineFor(ledger, mempool, clock, dir, {
     onCommitted: (b) => committed.push(b),
     onDropped: (tx, reason) => dropped.push([tx.idHex, reason.code]),
     onFailure: (error) => (failure = error),
   });
+  await producer.start();
+  cleanups.push(() => producer.stop());
   /** Moves the clock on, one block interval at a time, until the next block is committed. */
   const produce = async () => {
     const before = committed.length;
     producer.wake();
-    for (let step = 0; step < 50 && committed.length === before && failure === undefined; step++) {
-      advance(100);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    // One interval on the manual clock starts the height; signing and committing then take real I/O.
+    advance(100);
+    for (let step = 0; step < 400 && committed.length === before && failure === undefined; step++) await new Promise((resolve) => setTimeout(resolve, 5));
     if (failure !== undefined) throw failure;
     assert.equal(committed.length, before + 1, 'a block was committed');
   };
-  return { ledger, mempool, producer, committed, dropped, produce, advance, pending, chain: ledger.chainId };
+  return { ledger, mempool, producer, committed, dropped, produce, advance, pending, chain: ledger.chainId, dir, clock };
 }
 
 function update(chain: Uint8Array, contact: string, expires = 50): Transaction {
@@ -83,13 +107,15 @@ test('waits for the block interval, then commits what the mempool holds and empt
   assert.equal(mempool.size, 0);
 });
 
-test('does nothing while the mempool is empty', async () => {
-  const { producer, pending, ledger } = await setup();
-  producer.wake();
-  assert.equal(pending(), 1);
-  await producer.stop();
-  assert.equal(pending(), 0, 'stop cancels the scheduled block');
+test('makes no block without transactions, and stop cancels every timer', async () => {
+  const { producer, pending, ledger, advance } = await setup();
+  for (let i = 0; i < 20; i++) {
+    advance(100);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
   assert.equal(ledger.head.height, 0);
+  await producer.stop();
+  assert.equal(pending(), 0, 'stop cancels every scheduled step');
 });
 
 test('a copy of a committed transaction that reached the mempool is dropped, not put in a block', async () => {
@@ -131,30 +157,27 @@ test('a wall clock stepped back an hour delays the next block by one interval at
   assert.ok((committed[1]?.header.time as number) > (committed[0]?.header.time as number), 'block time still moves forward');
 });
 
-test('a block that fails to commit stops production instead of retrying in a loop', async () => {
-  const { ledger, mempool, producer, pending, chain } = await setup();
+test('a block that fails to commit stops the engine instead of retrying in a loop', async () => {
+  const { ledger, mempool, producer, chain, dir } = await setup();
+  await producer.stop();
   const failures: unknown[] = [];
   let attempts = 0;
-  const broken = new BlockProducer({
-    ledger: new Proxy(ledger, {
-      get(target, property) {
-        if (property === 'commit') return () => { attempts++; return Promise.reject(new Error('disk full')); };
-        const value = Reflect.get(target, property, target) as unknown;
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    }),
-    mempool, validatorKey, clock: { now: () => 5_000, setTimeout: (run) => { setImmediate(run); return { cancel: () => {} }; } },
-    blockIntervalMs: 100,
-    onCommitted: () => {}, onDropped: () => {}, onFailure: (error) => failures.push(error),
-  });
-  await producer.stop();
-  assert.equal(pending(), 0);
+  const clock: Clock = { now: () => 5_000, setTimeout: (run, ms) => { const t = setTimeout(run, Math.min(ms, 5)); return { cancel: () => clearTimeout(t) }; } };
+  const broken = engineFor(new Proxy(ledger, {
+    get(target, property) {
+      if (property === 'commit') return () => { attempts++; return Promise.reject(new Error('disk full')); };
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  }), mempool, clock, dir, { onFailure: (error) => failures.push(error) });
+  await broken.start();
+  cleanups.push(() => broken.stop());
   mempool.add(update(chain, 'a'));
   broken.wake();
-  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+  for (let i = 0; i < 50 && failures.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
   assert.equal(attempts, 1);
   assert.equal(failures.length, 1);
   broken.wake();
-  await new Promise((resolve) => setImmediate(resolve));
-  assert.equal(attempts, 1, 'a stopped producer stays stopped');
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  assert.equal(attempts, 1, 'a stopped engine stays stopped');
 });

@@ -1,0 +1,164 @@
+import { bytesEqual } from '../codec/cbor.ts';
+import {
+  decodeStatus,
+  decodeSyncRequest,
+  decodeSyncResponse,
+  encodeSyncRequest,
+  encodeSyncResponse,
+  SYNC_BLOCKS_MAX,
+  type SyncResponse,
+} from '../codec/consensus-messages.ts';
+import { IngotError } from '../codec/errors.ts';
+import { readValidators } from '../contracts/membership-state.ts';
+import { commitProblem } from '../ledger/block.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import type { Transaction } from '../ledger/transaction.ts';
+import { SYNC_RESPONSE_BYTES_MAX, type PeerNetwork } from '../p2p/network.ts';
+import { executeReceivedBlock } from './block-builder.ts';
+import type { CommittedBlock } from './block-builder.ts';
+import type { ConsensusEngine } from './consensus-engine.ts';
+
+export const SYNC_REQUEST_TIMEOUT_MS = 10_000;
+/** Room left in a sync answer for its own framing. */
+const RESPONSE_BYTES_BUDGET = SYNC_RESPONSE_BYTES_MAX - 64 * 1024;
+
+export interface SyncProgress {
+  /** Highest height a peer said it has. */
+  readonly target: number;
+  readonly height: number;
+  readonly syncing: boolean;
+}
+
+export interface BlockSyncOptions {
+  readonly ledger: Ledger;
+  readonly network: PeerNetwork;
+  readonly engine: ConsensusEngine;
+  readonly verifyUnknown: (txs: readonly Transaction[]) => Promise<void>;
+  readonly onCommitted: (block: CommittedBlock) => void;
+}
+
+/**
+ * Catches up with peers that are ahead: asks one of them for the next blocks with their commit
+ * certificates, checks each certificate against the validator set of its height, re-executes the
+ * block and commits it. Serves the same requests to others, bounded in blocks and bytes.
+ */
+export class BlockSync {
+  readonly #options: BlockSyncOptions;
+  readonly #known = new Map<string, number>();
+  #pulling: Promise<void> | undefined;
+  #stopped = false;
+  #target = 0;
+  #unsubscribe: (() => void)[] = [];
+
+  constructor(options: BlockSyncOptions) {
+    this.#options = options;
+  }
+
+  get progress(): SyncProgress {
+    const height = this.#options.ledger.head.height;
+    return { target: Math.max(this.#target, height), height, syncing: this.#pulling !== undefined };
+  }
+
+  start(): void {
+    const { network, engine } = this.#options;
+    network.handleRequests((_from, request) => this.#serve(request));
+    this.#unsubscribe.push(network.onMessage((from, topic, message) => {
+      if (topic !== 'status') return;
+      try {
+        const status = decodeStatus(message);
+        if (bytesEqual(status.chain, this.#options.ledger.chainId)) this.#heard(from, status.height);
+      } catch {
+        // A malformed status says nothing.
+      }
+    }));
+    this.#unsubscribe.push(network.onPeer(({ peerId, connected }) => {
+      if (!connected) this.#known.delete(peerId);
+    }));
+    // A consensus message of a later height: the sender has blocks this node lacks.
+    engine.onBehind((peerId, height) => this.#heard(peerId, height - 1));
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+    await this.#pulling;
+  }
+
+  #heard(peerId: string, height: number): void {
+    this.#known.set(peerId, Math.max(height, this.#known.get(peerId) ?? 0));
+    this.#target = Math.max(this.#target, height);
+    if (height > this.#options.ledger.head.height && this.#pulling === undefined && !this.#stopped) {
+      this.#pulling = this.#pull().finally(() => {
+        this.#pulling = undefined;
+      });
+    }
+  }
+
+  /** Pulls from the peers known to be ahead, one after another, until none is. */
+  async #pull(): Promise<void> {
+    const { ledger, network } = this.#options;
+    for (;;) {
+      if (this.#stopped) return;
+      const head = ledger.head.height;
+      const peer = [...this.#known].filter(([, height]) => height > head).sort((a, b) => b[1] - a[1])[0]?.[0];
+      if (peer === undefined) return;
+      let response: SyncResponse;
+      try {
+        const answer = await network.request(peer, encodeSyncRequest({ chain: ledger.chainId, from: head + 1, count: SYNC_BLOCKS_MAX }), SYNC_REQUEST_TIMEOUT_MS);
+        response = decodeSyncResponse(answer);
+      } catch {
+        // This peer cannot help now (gone, slow, or it sent garbage): try the others.
+        this.#known.delete(peer);
+        continue;
+      }
+      if (response.blocks.length === 0) {
+        this.#known.set(peer, head);
+        continue;
+      }
+      for (const { block, commit } of response.blocks) {
+        let fits = false;
+        await this.#options.engine.applySynced(async () => {
+          fits = await this.#apply(block, commit);
+        });
+        if (!fits) {
+          this.#known.delete(peer);
+          break;
+        }
+      }
+    }
+  }
+
+  /** Commits one certified block on the head (one the head already has is passed over); false when it does not check out. */
+  async #apply(block: SyncResponse['blocks'][number]['block'], commit: SyncResponse['blocks'][number]['commit']): Promise<boolean> {
+    const { ledger, verifyUnknown, onCommitted } = this.#options;
+    if (block.header.height !== ledger.head.height + 1) return block.header.height <= ledger.head.height;
+    const validators = await readValidators(ledger);
+    if (commitProblem(commit, block.header, validators) !== undefined) return false;
+    try {
+      const executed = await executeReceivedBlock(ledger, block, verifyUnknown);
+      await ledger.commit({ ...executed, commit });
+      onCommitted({ header: executed.header, txs: executed.txs, receipts: executed.receipts });
+      return true;
+    } catch (error) {
+      if (error instanceof IngotError && error.code !== 'LEDGER_CORRUPT') return false;
+      throw error;
+    }
+  }
+
+  async #serve(requestBytes: Uint8Array): Promise<Uint8Array> {
+    const { ledger } = this.#options;
+    const request = decodeSyncRequest(requestBytes);
+    if (!bytesEqual(request.chain, ledger.chainId)) throw new IngotError('WRONG_CHAIN', 'the request is for another chain');
+    const blocks: SyncResponse['blocks'] = [];
+    let bytes = 0;
+    const last = Math.min(ledger.head.height, request.from + request.count - 1);
+    for (let height = request.from; height <= last; height++) {
+      const [header, txs, commit] = await Promise.all([ledger.header(height), ledger.blockTransactions(height), ledger.commitOf(height)]);
+      if (header === undefined || commit === undefined) break;
+      bytes += txs.reduce((sum, tx) => sum + tx.length + 4, 1024);
+      if (bytes > RESPONSE_BYTES_BUDGET && blocks.length > 0) break;
+      blocks.push({ block: { header, txs }, commit });
+    }
+    return encodeSyncResponse({ blocks });
+  }
+}
