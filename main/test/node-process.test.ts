@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { MessageChannel } from 'node:worker_threads';
-import { TEST_KDF, TEST_PASSPHRASE, tempDir } from '../../node-core/test/support/temp-node.ts';
+import { LOOPBACK_P2P, TEST_KDF, TEST_PASSPHRASE, tempDir } from '../../node-core/test/support/temp-node.ts';
 import type { ParentPort } from '../src/electron-api.ts';
 import type { FromNodeMessage, ToNodeMessage } from '../src/node-messages.ts';
 import { serveNodeProcess } from '../src/node-process.ts';
@@ -35,7 +35,7 @@ function launch(context: TestContext, dataDir: string, start: { passphrase?: str
   serveNodeProcess({
     parentPort,
     exit: (code) => exits.push(code),
-    host: { kdf: TEST_KDF, config: { api: { host: '127.0.0.1', port: 0 }, blockIntervalMs: 20 } },
+    host: { kdf: TEST_KDF, config: { api: { host: '127.0.0.1', port: 0 }, blockIntervalMs: 20, p2p: LOOPBACK_P2P } },
     rememberTimeoutMs: 200,
   });
   send({ type: 'start', dataDir, canRemember: start.canRemember, ...(start.passphrase === undefined ? {} : { passphrase: start.passphrase }) });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { NodeHost, type PassphraseVault } from '../src/host/node-host.ts';
 import { dispatch } from '../src/rpc/dispatch.ts';
-import { TEST_KDF, TEST_PASSPHRASE, tempDir } from './support/temp-node.ts';
+import { LOOPBACK_P2P, TEST_KDF, TEST_PASSPHRASE, tempDir } from './support/temp-node.ts';
 
 interface Reply {
   result?: Record<string, unknown>;
@@ -31,7 +31,7 @@ function recordingVault(canRemember: boolean) {
 const hostOptions = (dataDir: string, vault?: PassphraseVault) => ({
   dataDir,
   kdf: TEST_KDF,
-  config: { api: { host: '127.0.0.1' as const, port: 0 }, blockIntervalMs: 20 },
+  config: { api: { host: '127.0.0.1' as const, port: 0 }, blockIntervalMs: 20, p2p: LOOPBACK_P2P },
   ...(vault === undefined ? {} : { vault }),
 });
 

@@ -10,7 +10,7 @@ import { systemClock } from '../../node-core/src/node/clock.ts';
 import { dataPaths, readNodeKey } from '../../node-core/src/node/data-dir.ts';
 import { openLedgerDatabase } from '../../node-core/src/node/database.ts';
 import { initConsortium } from '../../node-core/src/node/init.ts';
-import { BENCH_PASSPHRASE, log, orgKeyOf, profileUpdates } from './support.ts';
+import { BENCH_PASSPHRASE, LOOPBACK_P2P, log, orgKeyOf, profileUpdates } from './support.ts';
 
 export const SUBJECTS = 1000;
 
@@ -23,7 +23,7 @@ export const SUBJECTS = 1000;
  */
 export async function buildScaleLedger(dir: string, blocks: number, txsPerBlock: number): Promise<string> {
   const dataDir = join(dir, 'scale');
-  await initConsortium({ dataDir, orgName: 'Scale Works', passphrase: BENCH_PASSPHRASE, clock: systemClock, config: { api: { host: '127.0.0.1', port: 0 } } });
+  await initConsortium({ dataDir, orgName: 'Scale Works', passphrase: BENCH_PASSPHRASE, clock: systemClock, config: { api: { host: '127.0.0.1', port: 0 }, p2p: LOOPBACK_P2P } });
   const key = await orgKeyOf(dataDir);
   const nodeKey = await readNodeKey(dataPaths(dataDir));
   const ledger = await Ledger.open(await openLedgerDatabase(dataPaths(dataDir).ledger));

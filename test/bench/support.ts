@@ -4,6 +4,8 @@ import { dataPaths } from '../../node-core/src/node/data-dir.ts';
 import { readKeyStore } from '../../node-core/src/node/keystore.ts';
 import { signTransaction, type Transaction } from '../../node-core/src/ledger/transaction.ts';
 
+/** Benchmark nodes listen on a free loopback port and look for no one on the LAN. */
+export const LOOPBACK_P2P = { listen: ['/ip4/127.0.0.1/tcp/0'], peers: [], mdns: false, relay: false };
 export const BENCH_PASSPHRASE = 'bench passphrase';
 
 export function percentile(sorted: readonly number[], p: number): number {

@@ -4,7 +4,7 @@ import { systemClock } from '../../node-core/src/node/clock.ts';
 import { initConsortium } from '../../node-core/src/node/init.ts';
 import { IngotNode } from '../../node-core/src/node/node.ts';
 import { IngotError } from '../../node-core/src/codec/errors.ts';
-import { BENCH_PASSPHRASE, log, orgKeyOf, percentile, profileUpdates, round } from './support.ts';
+import { BENCH_PASSPHRASE, LOOPBACK_P2P, log, orgKeyOf, percentile, profileUpdates, round } from './support.ts';
 
 export const SUBMITTERS = 1024;
 
@@ -29,7 +29,7 @@ export function ed25519VerifyBaseline(durationMs = 1500): number {
  */
 export async function throughput(dir: string, txCount: number, blockIntervalMs: number) {
   const dataDir = join(dir, `throughput-${blockIntervalMs}`);
-  await initConsortium({ dataDir, orgName: 'Bench Works', passphrase: BENCH_PASSPHRASE, clock: systemClock, config: { api: { host: '127.0.0.1', port: 0 }, blockIntervalMs } });
+  await initConsortium({ dataDir, orgName: 'Bench Works', passphrase: BENCH_PASSPHRASE, clock: systemClock, config: { api: { host: '127.0.0.1', port: 0 }, blockIntervalMs, p2p: LOOPBACK_P2P } });
   const node = await IngotNode.start({ dataDir, passphrase: BENCH_PASSPHRASE });
   const key = await orgKeyOf(dataDir);
   log(`signing ${txCount} transactions`);

@@ -57,8 +57,12 @@ export function cliEnv(passphrase: string | undefined): NodeJS.ProcessEnv {
   return env;
 }
 
+/** Nodes made by tests listen on a free loopback port and look for no one on the LAN. */
+const LOOPBACK_P2P = ['--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'];
+
 function spawnCli(args: readonly string[], passphrase: string | undefined): ChildProcess {
-  const child = spawn(process.execPath, [INGOT_BIN, ...args], { env: cliEnv(passphrase), stdio: ['ignore', 'pipe', 'pipe'] });
+  const loopback = (args[0] === 'init' || args[0] === 'ui') && !args.includes('--listen') ? LOOPBACK_P2P : [];
+  const child = spawn(process.execPath, [INGOT_BIN, ...args, ...loopback], { env: cliEnv(passphrase), stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   child.once('exit', () => live.delete(child));
   return child;

@@ -175,6 +175,8 @@ export interface Results {
     txCount: number;
     validators: { key: string; org: string; power: number }[];
     peers: { peerId: string; connection: 'direct' | 'relayed' }[];
+    /** Catching up with peers that are ahead: `target` is the highest height a peer reported. */
+    sync: { height: number; target: number; syncing: boolean };
     mempool: { size: number; bytes: number };
   };
   'tx.submit': SubmitResult;

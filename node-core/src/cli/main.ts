@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { IngotError } from '../codec/errors.ts';
 import { systemClock } from '../node/clock.ts';
 import { mkdir } from 'node:fs/promises';
-import { dataPaths, DEFAULT_CONFIG, readConfig, type NodeConfig } from '../node/data-dir.ts';
+import { dataPaths, DEFAULT_CONFIG, DEFAULT_P2P_CONFIG, readConfig } from '../node/data-dir.ts';
 import { openLedgerDatabase } from '../node/database.ts';
 import { initConsortium } from '../node/init.ts';
 import { NodeHost } from '../host/node-host.ts';
@@ -19,10 +19,11 @@ const USAGE = `Usage: ingot <command> [options]
 
 Commands:
   init --data DIR --org NAME [--registry-id ID] [--consortium NAME] [--api PORT] [--block-interval MS]
+       [--listen MULTIADDR]... [--peer MULTIADDR]... [--no-mdns] [--relay]
                          create a new one-organisation consortium in an empty directory
-  start --data DIR [--api 127.0.0.1:PORT]
+  start --data DIR [--api 127.0.0.1:PORT] [--peer MULTIADDR]...
                          run the node until SIGINT or SIGTERM
-  ui --data DIR [--port PORT]
+  ui --data DIR [--port PORT] [--listen MULTIADDR]... [--no-mdns]
                          run the node with its UI in the browser (first run included), or
                          print the UI address of the node already running on DIR
   status --data DIR      show the running node's status
@@ -77,6 +78,7 @@ async function init(args: string[]): Promise<void> {
   const { values } = parse(args, {
     data: { type: 'string' }, org: { type: 'string' }, 'registry-id': { type: 'string' },
     consortium: { type: 'string' }, api: { type: 'string' }, 'block-interval': { type: 'string' },
+    listen: { type: 'string', multiple: true }, peer: { type: 'string', multiple: true }, 'no-mdns': { type: 'boolean' }, relay: { type: 'boolean' },
   });
   const dataDir = required(values, 'data');
   const orgName = required(values, 'org');
@@ -90,6 +92,12 @@ async function init(args: string[]): Promise<void> {
     config: {
       ...(port === undefined ? {} : { api: { host: '127.0.0.1', port } }),
       ...(blockIntervalMs === undefined ? {} : { blockIntervalMs }),
+      p2p: {
+        listen: multiaddrs(values.listen, 'listen') ?? DEFAULT_P2P_CONFIG.listen,
+        peers: multiaddrs(values.peer, 'peer') ?? [],
+        mdns: values['no-mdns'] !== true,
+        relay: values.relay === true,
+      },
     },
   });
   print({ ...result, dataDir });
@@ -117,16 +125,30 @@ async function runUntilSignalled(host: NodeHost, server: RpcServer): Promise<voi
   process.stderr.write('stopped cleanly\n');
 }
 
-function portOverride(port: number | undefined): { config?: Partial<NodeConfig> } {
-  return port === undefined ? {} : { config: { api: { host: '127.0.0.1', port } } };
+/** Repeatable multiaddr options; undefined when none was given. */
+function multiaddrs(value: unknown, name: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  const list = (Array.isArray(value) ? value : [value]).map(String);
+  for (const address of list) {
+    if (!address.startsWith('/') || address.length > 512) throw new UsageError(`--${name} must be a multiaddr such as /ip4/127.0.0.1/tcp/7546${name === 'peer' ? '/p2p/<peer id>' : ''}`);
+  }
+  return list;
 }
 
 async function start(args: string[]): Promise<void> {
-  const { values } = parse(args, { data: { type: 'string' }, api: { type: 'string' } });
+  const { values } = parse(args, { data: { type: 'string' }, api: { type: 'string' }, peer: { type: 'string', multiple: true } });
   const dataDir = required(values, 'data');
   const port = apiPort(values.api);
+  const peers = multiaddrs(values.peer, 'peer');
   const passphrase = await readPassphrase('Passphrase for the organisation keys: ');
-  const host = await NodeHost.start({ dataDir, ...portOverride(port) }, passphrase);
+  const config = { ...(await readConfig(dataPaths(dataDir)).catch(() => DEFAULT_CONFIG)) };
+  const host = await NodeHost.start({
+    dataDir,
+    config: {
+      ...(port === undefined ? {} : { api: { host: '127.0.0.1' as const, port } }),
+      ...(peers === undefined ? {} : { p2p: { ...config.p2p, peers: [...new Set([...config.p2p.peers, ...peers])] } }),
+    },
+  }, passphrase);
   const node = host.node;
   const server = await serve(host, dataDir, node.config.api.port);
   process.stderr.write(`Ingot node running: consortium ${node.genesis.name}, height ${node.ledger.head.height}, API http://127.0.0.1:${server.port}/rpc\n`);
@@ -138,9 +160,10 @@ function uiAddress(port: number, token: string): string {
 }
 
 async function ui(args: string[]): Promise<void> {
-  const { values } = parse(args, { data: { type: 'string' }, port: { type: 'string' } });
+  const { values } = parse(args, { data: { type: 'string' }, port: { type: 'string' }, listen: { type: 'string', multiple: true }, 'no-mdns': { type: 'boolean' } });
   const dataDir = required(values, 'data');
   const port = apiPort(values.port);
+  const listen = multiaddrs(values.listen, 'listen');
   const running = await runningNode(dataDir);
   if (running !== undefined) {
     process.stdout.write(`A node is already running on ${dataDir}; open its UI at:\n${uiAddress(running.port, running.token)}\n`);
@@ -149,7 +172,13 @@ async function ui(args: string[]): Promise<void> {
   if ((await builtUi()).uiRoot === undefined) throw new IngotError('UI_NOT_BUILT', `the UI is not built (${UI_BUILD_DIR} is missing); run "npm run build:renderer"`);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   // Without INGOT_PASSPHRASE the UI asks for it: a browser page can, a detached terminal cannot.
-  const host = await NodeHost.open({ dataDir, ...portOverride(port) }, process.env.INGOT_PASSPHRASE);
+  // Network flags are written into a consortium created from the page, and override config.json otherwise.
+  const stored = await readConfig(dataPaths(dataDir)).catch(() => DEFAULT_CONFIG);
+  const p2p = listen === undefined && values['no-mdns'] !== true ? undefined : { ...stored.p2p, ...(listen === undefined ? {} : { listen }), ...(values['no-mdns'] === true ? { mdns: false } : {}) };
+  const host = await NodeHost.open({
+    dataDir,
+    config: { ...(port === undefined ? {} : { api: { host: '127.0.0.1' as const, port } }), ...(p2p === undefined ? {} : { p2p }) },
+  }, process.env.INGOT_PASSPHRASE);
   const configured = host.state.phase === 'uninitialised' ? DEFAULT_CONFIG : await readConfig(dataPaths(dataDir));
   const server = await serve(host, dataDir, port ?? configured.api.port);
   // The address carries the API token: it goes to this terminal only, never to a log.

@@ -17,7 +17,7 @@ import { ConsensusEngine, type Equivocation } from './consensus-engine.ts';
 import { SigningStore } from './signing-store.ts';
 import { TxRelay } from './tx-relay.ts';
 import type { PeerInfo, PeerNetwork } from '../p2p/network.ts';
-import { MemoryHub } from '../p2p/memory-network.ts';
+import { startLibp2pNetwork } from '../p2p/libp2p-network.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { dataPaths, readConfig, readNodeKey, type DataPaths, type NodeConfig, type NodeKey } from './data-dir.ts';
 import { openLedgerDatabase } from './database.ts';
@@ -63,8 +63,8 @@ export interface NodeOptions {
 
 export type NetworkFactory = (init: { readonly nodeKey: NodeKey; readonly config: NodeConfig; readonly members: readonly string[] }) => Promise<PeerNetwork>;
 
-/** A node with no other members to talk to. */
-export const lonelyNetwork: NetworkFactory = async ({ nodeKey }) => new MemoryHub().create(nodeKey.peerId);
+/** libp2p, listening and dialling as config.json's p2p section says. */
+export const libp2pNetwork: NetworkFactory = ({ nodeKey, config, members }) => startLibp2pNetwork({ seed: nodeKey.seed, config: config.p2p, members });
 
 /**
  * The composition root of a running node: ledger, organisation key, mempool and block producer.
@@ -188,7 +188,7 @@ export class IngotNode {
       const { orgId, orgKey, secrets: current } = await selectOrgKey(ledger, secrets);
       if (current !== secrets) await writeKeyStore(paths.keyStore, current, options.passphrase);
       const members = await memberPeerIds(ledger);
-      network = await (options.network ?? lonelyNetwork)({ nodeKey, config, members });
+      network = await (options.network ?? libp2pNetwork)({ nodeKey, config, members });
       const verifier = options.verifier ?? new WorkerVerifier();
       const node = new IngotNode({ paths, config, nodeKey, ledger, clock: options.clock ?? systemClock, passphrase: options.passphrase, secrets: current, orgKey, orgId, verifier, network });
       await node.#run();
@@ -348,6 +348,8 @@ export class IngotNode {
   }
 
   #onCommitted(block: CommittedBlock): void {
+    // Membership may have changed with this block: the network admits exactly the members' nodes.
+    memberPeerIds(this.#ledger).then((members) => this.#network.setMembers(members), (error: unknown) => this.#fail(error));
     block.txs.forEach((tx, index) => {
       this.#mempool.remove(tx.idHex);
       const receipt = block.receipts[index] as Receipt;

@@ -80,7 +80,8 @@ const nodeHandlers: { [M in NodeMethodName]: NodeHandler<M> } = {
       lastBlockHash: toHex(head.hash),
       txCount: head.txCount,
       validators: (await node.validators()).map((v) => ({ key: toHex(v.key), org: v.org, power: v.power })),
-      peers: [],
+      peers: node.peers,
+      sync: node.syncProgress,
       mempool: node.mempoolSize,
     };
   },

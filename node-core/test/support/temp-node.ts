@@ -10,6 +10,8 @@ import type { IngotNode } from '../../src/node/node.ts';
 import { startRpcServer, type RpcServer } from '../../src/rpc/server.ts';
 
 export const TEST_PASSPHRASE = 'test passphrase 1';
+/** Test nodes listen on a free loopback port and look for no one on the LAN. */
+export const LOOPBACK_P2P = { listen: ['/ip4/127.0.0.1/tcp/0'], peers: [], mdns: false, relay: false };
 /** Cheap scrypt settings so tests do not spend their time deriving keys. */
 export const TEST_KDF: KdfParams = { N: 2 ** 10, r: 8, p: 1 };
 
@@ -44,7 +46,7 @@ export async function startTempNode(options: { blockIntervalMs?: number; clock?:
     passphrase: TEST_PASSPHRASE,
     clock: options.clock ?? systemClock,
     kdf: TEST_KDF,
-    config: { api: { host: '127.0.0.1', port: 0 }, blockIntervalMs: options.blockIntervalMs ?? 20, ...options.config },
+    config: { api: { host: '127.0.0.1', port: 0 }, blockIntervalMs: options.blockIntervalMs ?? 20, p2p: LOOPBACK_P2P, ...options.config },
   });
   const host = await NodeHost.start({ dataDir, ...(options.clock ? { clock: options.clock } : {}) }, TEST_PASSPHRASE);
   const node = host.node;
