@@ -4,6 +4,7 @@ import type { CanonicalValue } from '../codec/cbor.ts';
 import { IngotError } from '../codec/errors.ts';
 import { decodeGenesis, type Genesis, type Receipt } from '../codec/messages.ts';
 import { signingKeyFromSeed, type SigningKey } from '../crypto/ed25519.ts';
+import { toHex } from '../crypto/hex.ts';
 import { merkleProof, type MerkleProof } from '../crypto/merkle.ts';
 import { rotateKeyProofMessage } from '../contracts/identity.ts';
 import { genesisBlock } from '../contracts/genesis.ts';
@@ -172,8 +173,22 @@ export class IngotNode {
     return () => this.#evidenceListeners.delete(listener);
   }
 
+  /** Puts the equivocation on the ledger (the transaction travels to every node like any other), once. */
   #onEvidence(evidence: Equivocation): void {
     for (const listener of this.#evidenceListeners) listener(evidence);
+    const { first, second } = evidence;
+    const signed = (vote: typeof first) => ({ block: vote.vote.block === null ? null : toHex(vote.vote.block), signature: toHex(vote.sig) });
+    this.submit('consensus', 'recordEvidence', {
+      validator: toHex(first.validator),
+      type: first.vote.type,
+      height: first.vote.height,
+      round: first.vote.round,
+      first: signed(first),
+      second: signed(second),
+    }).catch((error: unknown) => {
+      // Another node's report of the same equivocation may have come first; nothing is lost.
+      if (!(error instanceof IngotError)) console.error('could not report an equivocation:', error);
+    });
   }
 
   static async start(options: NodeOptions): Promise<IngotNode> {
