@@ -8,7 +8,6 @@ import { NodeStatusController } from '../controllers/node-status-controller.ts';
 import { ageText } from '../i18n/format.ts';
 
 /** With peers to learn from, a head this old means the node is catching up rather than idle. */
-const SYNCING_AFTER_MS = 30_000;
 
 type Health = 'connected' | 'syncing' | 'connecting' | 'offline';
 
@@ -78,7 +77,7 @@ export class StatusBar extends LitElement {
     if (connection.status === 'connecting') return 'connecting';
     if (this.#status.error !== undefined && this.phase === 'running') return 'offline';
     const status = this.#status.status;
-    if (status !== undefined && status.peers.length > 0 && this.#clock.now - status.lastBlockTime > SYNCING_AFTER_MS) return 'syncing';
+    if (status !== undefined && (status.sync.syncing || status.sync.target > status.height)) return 'syncing';
     return 'connected';
   }
 }
