@@ -5,6 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { dataPaths, DEFAULT_CONFIG, DEFAULT_P2P_CONFIG, readConfig } from '../node/data-dir.ts';
 import { openLedgerDatabase } from '../node/database.ts';
 import { initConsortium } from '../node/init.ts';
+import { createTestnet, TESTNET_BASE_PORT, TESTNET_OBSERVERS_MAX, TESTNET_VALIDATORS_MAX } from '../node/testnet.ts';
 import { NodeHost } from '../host/node-host.ts';
 import { startRpcServer, type RpcServer } from '../rpc/server.ts';
 import { TOKEN_FRAGMENT_KEY } from '../api/web-mode.ts';
@@ -26,6 +27,9 @@ Commands:
   ui --data DIR [--port PORT] [--listen MULTIADDR]... [--no-mdns]
                          run the node with its UI in the browser (first run included), or
                          print the UI address of the node already running on DIR
+  testnet --validators N [--observers M] --dir DIR [--base-port PORT] [--block-interval MS]
+                         write N validators' and M observers' data directories (DIR/org-1…,
+                         DIR/observer-1…) of one consortium on 127.0.0.1, and print how to start them
   status --data DIR      show the running node's status
   call --data DIR METHOD [JSON]
                          call an RPC method of the running node and print its result
@@ -101,6 +105,30 @@ async function init(args: string[]): Promise<void> {
     },
   });
   print({ ...result, dataDir });
+}
+
+async function testnet(args: string[]): Promise<void> {
+  const { values } = parse(args, {
+    validators: { type: 'string' }, observers: { type: 'string' }, dir: { type: 'string' },
+    'base-port': { type: 'string' }, 'block-interval': { type: 'string' },
+  });
+  const validators = integer(required(values, 'validators'), 'validators', 1, TESTNET_VALIDATORS_MAX) as number;
+  const observers = integer(values.observers, 'observers', 0, TESTNET_OBSERVERS_MAX) ?? 0;
+  const dir = required(values, 'dir');
+  const basePort = integer(values['base-port'], 'base-port', 1024, 65535) ?? TESTNET_BASE_PORT;
+  const blockIntervalMs = integer(values['block-interval'], 'block-interval', 10, 60_000);
+  const passphrase = await readPassphrase('Passphrase for the organisations\' keys (the same for all): ', true);
+  const result = await createTestnet({
+    dir, validators, observers, basePort, passphrase, clock: systemClock,
+    ...(blockIntervalMs === undefined ? {} : { blockIntervalMs }),
+  });
+  // The commands go to the terminal; stdout carries the JSON summary for scripts.
+  const width = Math.max(...result.nodes.map((node) => node.command.length));
+  process.stderr.write(`Testnet "${result.consortiumName}" written to ${dir}. Start each node in its own terminal, with INGOT_PASSPHRASE set or typing the passphrase:\n`);
+  for (const node of result.nodes) {
+    process.stderr.write(`  ${node.command.padEnd(width)}   # ${node.role}, API http://127.0.0.1:${node.apiPort}/rpc${node.p2pPort === undefined ? ', dials out only' : `, p2p ${node.p2pPort}`}\n`);
+  }
+  print(result);
 }
 
 async function serve(host: NodeHost, dataDir: string, port: number): Promise<RpcServer> {
@@ -229,7 +257,7 @@ async function verify(args: string[]): Promise<void> {
   }
 }
 
-const commands: Record<string, (args: string[]) => Promise<void>> = { init, start, ui, status, call, 'verify-ledger': verify };
+const commands: Record<string, (args: string[]) => Promise<void>> = { init, start, ui, testnet, status, call, 'verify-ledger': verify };
 
 export async function main(argv: string[]): Promise<void> {
   const [command, ...args] = argv;
