@@ -85,12 +85,14 @@ export class Admission {
     const chain = ledger.chainId;
     let alive = batch.filter((c) => attempt(c, () => checkChain(c.tx, chain)));
 
-    const valid = await verifier.verifyBatch(alive.map((c) => ({ publicKey: c.tx.body.signer, message: c.tx.id, signature: c.tx.sig })));
-    alive = alive.filter((c, i) => valid[i] === true || fail(c, new IngotError('TX_BAD_SIGNATURE', 'signature does not match the signer key and body')));
-
+    // Copies are common (every peer relays what it admits), signatures are the expensive check:
+    // known transactions are turned away before their signatures are checked again.
     alive = alive.filter((c) => !mempool.has(c.tx.idHex) || fail(c, new IngotError('TX_DUPLICATE', 'this transaction is already waiting for a block')));
     const committed = await ledger.hasTransactions(alive.map((c) => c.tx.id));
     alive = alive.filter((c, i) => committed[i] !== true || fail(c, new IngotError('TX_ALREADY_COMMITTED', 'this transaction is already on the ledger')));
+
+    const valid = await verifier.verifyBatch(alive.map((c) => ({ publicKey: c.tx.body.signer, message: c.tx.id, signature: c.tx.sig })));
+    alive = alive.filter((c, i) => valid[i] === true || fail(c, new IngotError('TX_BAD_SIGNATURE', 'signature does not match the signer key and body')));
 
     const height = ledger.head.height + 1;
     alive = alive.filter((c) => attempt(c, () => checkExpiry(c.tx, height)));
