@@ -32,8 +32,8 @@ export function blockOf(executed: ExecutedBlock): Block {
  * The mempool's next transactions that may still go into the block at `height`: a copy of a
  * committed transaction or an expired one is dropped from the mempool and reported.
  */
-export async function takeCandidates(ledger: Ledger, mempool: Mempool, height: number, onDropped: (tx: Transaction, reason: IngotError) => void): Promise<Transaction[]> {
-  const candidates = mempool.peek(limits.blockTxsMax, limits.blockBytesMax);
+export async function takeCandidates(ledger: Ledger, mempool: Mempool, height: number, onDropped: (tx: Transaction, reason: IngotError) => void, txsMax: number = limits.blockTxsMax): Promise<Transaction[]> {
+  const candidates = mempool.peek(Math.min(txsMax, limits.blockTxsMax), limits.blockBytesMax);
   // A copy of a transaction can be admitted while the original is being committed; it must not
   // reach a block, which it would make invalid.
   const committed = await ledger.hasTransactions(candidates.map((tx) => tx.id));

@@ -17,6 +17,11 @@ import type { Mempool } from './mempool.ts';
 import type { SignedRecord, SigningStore } from './signing-store.ts';
 
 export const DEFAULT_TIMEOUTS: TimeoutConfig = { proposeMs: 1000, prevoteMs: 500, precommitMs: 500, roundIncrementMs: 500 };
+/**
+ * Transactions one proposal carries: every validator must execute the block within the propose
+ * timeout, or the round fails and the next proposer offers an even larger block.
+ */
+export const PROPOSAL_TXS_MAX = 1500;
 /** How often the signed messages of a height that does not advance are offered again. */
 export const REOFFER_MS = 1000;
 /** Consensus messages kept per height, for re-offering and for heights just ahead of this node. */
@@ -406,7 +411,7 @@ export class ConsensusEngine {
 
   async #proposeValue(current: Height, round: number): Promise<void> {
     const { ledger, mempool, nodeKey, clock, onDropped } = this.#options;
-    const txs = await takeCandidates(ledger, mempool, current.height, onDropped);
+    const txs = await takeCandidates(ledger, mempool, current.height, onDropped, PROPOSAL_TXS_MAX);
     // No empty blocks: the round may time out while this node waits, and the next proposer tries.
     if (txs.length === 0) {
       current.awaitingValue = round;
