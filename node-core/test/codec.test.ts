@@ -1,3 +1,20 @@
+import {
+  decodeConsensusMessage,
+  decodeStatus,
+  decodeSyncRequest,
+  decodeSyncResponse,
+  decodeTxBatch,
+  encodeConsensusMessage,
+  encodeStatus,
+  encodeSyncRequest,
+  encodeSyncResponse,
+  encodeTxBatch,
+  SYNC_BLOCKS_MAX,
+  type ConsensusMessage,
+  type StatusMessage,
+  type SyncRequest,
+  type SyncResponse,
+} from '../src/codec/consensus-messages.ts';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
@@ -312,6 +329,17 @@ interface Codec {
   readonly decode: (bytes: Uint8Array) => unknown;
 }
 
+/** What nodes send each other (codec/consensus-messages.ts). */
+const roundArb = fc.integer({ min: 0, max: 1_000_000 });
+const consensusMessageArb: fc.Arbitrary<ConsensusMessage> = fc.oneof(
+  record({ t: fc.constant('proposal' as const), height: uintArb, round: roundArb, validRoundPlusOne: roundArb, block: blockArb, proposer: bytesOf(32), sig: bytesOf(64) }),
+  record({ t: fc.constant('vote' as const), vote: voteArb, validator: bytesOf(32), sig: bytesOf(64) }),
+);
+const statusArb: fc.Arbitrary<StatusMessage> = record({ chain: bytesOf(32), height: uintArb, hash: bytesOf(32), started: fc.boolean() });
+const txBatchArb = fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 4 });
+const syncRequestArb: fc.Arbitrary<SyncRequest> = record({ chain: bytesOf(32), from: uintArb, count: fc.integer({ min: 1, max: SYNC_BLOCKS_MAX }) });
+const syncResponseArb: fc.Arbitrary<SyncResponse> = record({ blocks: fc.array(record({ block: blockArb, commit: commitArb }), { maxLength: 2 }) });
+
 function codec<T>(name: string, code: string, arb: fc.Arbitrary<T>, enc: (value: T) => Uint8Array, dec: (bytes: Uint8Array) => T): Codec {
   return { name, code, arb: arb as fc.Arbitrary<unknown>, encode: enc as (value: unknown) => Uint8Array, decode: dec };
 }
@@ -325,6 +353,11 @@ const codecs: readonly Codec[] = [
   codec('decodeVote', 'DECODE_INVALID', voteArb, encodeVote, decodeVote),
   codec('decodeCommit', 'DECODE_INVALID', commitArb, encodeCommit, decodeCommit),
   codec('decodeGenesis', 'DECODE_INVALID', genesisArb, encodeGenesis, decodeGenesis),
+  codec('decodeConsensusMessage', 'DECODE_INVALID', consensusMessageArb, encodeConsensusMessage, decodeConsensusMessage),
+  codec('decodeStatus', 'DECODE_INVALID', statusArb, encodeStatus, decodeStatus),
+  codec('decodeTxBatch', 'DECODE_INVALID', txBatchArb, encodeTxBatch, decodeTxBatch),
+  codec('decodeSyncRequest', 'DECODE_INVALID', syncRequestArb, encodeSyncRequest, decodeSyncRequest),
+  codec('decodeSyncResponse', 'DECODE_INVALID', syncResponseArb, encodeSyncResponse, decodeSyncResponse),
 ];
 
 /** A decoder either rejects with its own coded IngotError or returns a value whose encoding is exactly the input. */
