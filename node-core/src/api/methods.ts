@@ -22,6 +22,38 @@ const name = z.string().trim().min(1, 'must not be empty').max(limits.nameCharsM
 export const PASSPHRASE_CHARS_MIN = 8;
 const passphrase = z.string().max(1024);
 
+/** What an organisation may hold (docs/membership.md#roles); the membership contract checks the same list. */
+export const ROLE_NAMES = ['admin', 'validator', 'member', 'auditor'] as const;
+export type RoleName = (typeof ROLE_NAMES)[number];
+const roles = z
+  .array(z.enum(ROLE_NAMES))
+  .min(1, 'give at least one role')
+  .max(ROLE_NAMES.length)
+  .refine((list) => new Set(list).size === list.length, 'each role at most once');
+
+/** Invites last from one hour to 30 days; a week unless asked otherwise. */
+export const INVITE_HOURS_MIN = 1;
+export const INVITE_HOURS_MAX = 720;
+export const INVITE_HOURS_DEFAULT = 168;
+
+/** Who decides: `inviter` (admission only), `majority` of the admins, or M admins' yes votes. */
+const threshold = z.union([z.literal('majority'), z.object({ yes: z.number().int().min(1).max(1000) }).strict()]);
+export const policySchema = z.object({ admission: z.union([z.literal('inviter'), threshold]), changes: threshold }).strict();
+export type PolicyJson = z.output<typeof policySchema>;
+
+/** What a proposal may change (docs/membership.md#proposals-and-votes); `admit` is opened by a join request only. */
+const proposalParams = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('setRoles'), org: orgId, roles }).strict(),
+  z.object({ kind: z.literal('addValidator'), org: orgId, key: hex32, power: z.number().int().min(1).max(1000).default(1) }).strict(),
+  z.object({ kind: z.literal('removeValidator'), key: hex32 }).strict(),
+  z.object({ kind: z.literal('suspend'), org: orgId }).strict(),
+  z.object({ kind: z.literal('reinstate'), org: orgId }).strict(),
+  z.object({ kind: z.literal('remove'), org: orgId }).strict(),
+  z.object({ kind: z.literal('setPolicy'), policy: policySchema }).strict(),
+]);
+export const PROPOSAL_KINDS = ['admit', 'setRoles', 'addValidator', 'removeValidator', 'suspend', 'reinstate', 'remove', 'setPolicy'] as const;
+export type ProposalKind = (typeof PROPOSAL_KINDS)[number];
+
 export const paramsSchemas = {
   'app.state': z.object({}).strict(),
   'app.createConsortium': z
@@ -52,6 +84,19 @@ export const paramsSchemas = {
   'identity.rotateKey': z.object({}).strict(),
   'identity.exportKeyBackup': z.object({}).strict(),
   'state.history': z.object({ subject, after: cursor.optional(), limit: pageLimit }).strict(),
+  'members.list': z.object({}).strict(),
+  'invites.create': z
+    .object({
+      organisation: name,
+      roles,
+      expiresInHours: z.number().int().min(INVITE_HOURS_MIN).max(INVITE_HOURS_MAX).default(INVITE_HOURS_DEFAULT),
+    })
+    .strict(),
+  'invites.list': z.object({}).strict(),
+  'invites.revoke': z.object({ inviteKey: hex32 }).strict(),
+  'proposals.list': z.object({ includeClosed: z.boolean().default(false) }).strict(),
+  'proposals.create': proposalParams,
+  'proposals.vote': z.object({ id: hex32, choice: z.enum(['yes', 'no']) }).strict(),
 } as const;
 
 export type MethodName = keyof typeof paramsSchemas;
@@ -133,6 +178,78 @@ export interface OrgJson {
   joinedAt: number;
 }
 
+/** One node of an organisation, as this node sees it now. */
+export interface MemberNodeJson {
+  peerId: string;
+  /** Connected to this node (always true for this node itself). */
+  online: boolean;
+  /** How this node reaches it; null for this node itself and for nodes not connected. */
+  connection: 'direct' | 'relayed' | null;
+  /** Its voting power when its key is in the current validator set. */
+  validator: { power: number } | null;
+}
+
+export interface MemberOrgJson {
+  id: string;
+  name: string;
+  registryId: string;
+  roles: RoleName[];
+  status: 'active' | 'suspended' | 'removed';
+  /** Block time (ms since 1970) of the block that admitted it. */
+  joinedAt: number;
+  signingKey: string;
+  nodes: MemberNodeJson[];
+  /** The organisation this node runs for. */
+  self: boolean;
+}
+
+export type InviteStatus = 'open' | 'used' | 'revoked' | 'expired';
+
+export interface InviteJson {
+  /** The invite key's public half: the invite's id on the ledger. */
+  inviteKey: string;
+  organisation: string;
+  roles: RoleName[];
+  /** Milliseconds since 1970, compared with block time. */
+  expiresAt: number;
+  /** The inviting organisation's id. */
+  inviter: string;
+  /** `expired` is computed from the latest block's time; `used` and `revoked` are on the ledger. */
+  status: InviteStatus;
+}
+
+export type ProposalStatus = 'open' | 'passed' | 'rejected' | 'expired';
+export type VoteChoice = 'yes' | 'no';
+
+export interface TallyJson {
+  yes: number;
+  no: number;
+  /** Yes votes the policy requires. */
+  needed: number;
+  /** Organisations that may vote (the active admins). */
+  voters: number;
+  votes: { org: string; choice: VoteChoice }[];
+}
+
+export interface ProposalJson {
+  /** The hash of the transaction that opened it. */
+  id: string;
+  kind: ProposalKind;
+  /** What it is about: an organisation id, a validator key, or `policy`. */
+  subject: string;
+  /** The kind's fields as proposed (for `admit`, the joining organisation's name, keys and nodes). */
+  details: Record<string, JsonValue>;
+  /** The proposing (for `admit`, the inviting) organisation's id. */
+  proposer: string;
+  /** Block times, ms since 1970. */
+  createdAt: number;
+  expiresAt: number;
+  status: ProposalStatus;
+  tally: TallyJson;
+  /** This node's organisation's vote, null when it has not voted. */
+  ownVote: VoteChoice | null;
+}
+
 export interface SubmitResult {
   hash: string;
   /** Present when `waitForCommit` was set. */
@@ -193,6 +310,17 @@ export interface Results {
   /** The key store file as it is on disk: encrypted under the organisation's passphrase. */
   'identity.exportKeyBackup': { fileName: string; keyStore: string };
   'state.history': HistoryPage;
+  /** Every organisation on the ledger, in joining order, with its nodes' connections as this node sees them. */
+  'members.list': { orgs: MemberOrgJson[] };
+  /** Returns once the invite is committed; `code` is the signed invite code to hand over (it holds the secret). */
+  'invites.create': { code: string; inviteKey: string; expiresAt: number; hash: string; height: number };
+  'invites.list': { invites: InviteJson[] };
+  'invites.revoke': { hash: string; height: number };
+  /** Open proposals first, newest first; closed ones only with `includeClosed`. */
+  'proposals.list': { proposals: ProposalJson[] };
+  'proposals.create': { id: string; hash: string; height: number };
+  /** `status` is the proposal's status after the block that holds the vote. */
+  'proposals.vote': { hash: string; height: number; status: ProposalStatus };
 }
 
 /** Params of the `blocks.header` notification on a `blocks.subscribe` subscription. */

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { NodeHost } from '../host/node-host.ts';
 import type { IngotNode } from '../node/node.ts';
+import { createInvite, createProposal, listInvites, listMembers, listProposals, revokeInvite, vote } from '../node/governance.ts';
 import { commitJson, headerJson, historyEntryJson, orgJson, receiptJson, txJson } from './to-json.ts';
 
 /** Per-connection state a method may need: only WebSocket connections can hold subscriptions. */
@@ -144,6 +145,27 @@ const nodeHandlers: { [M in NodeMethodName]: NodeHandler<M> } = {
   },
   async 'state.history'(node, { subject, after, limit }) {
     return page(limit, (count) => node.ledger.historyOfSubject(subject, after, count));
+  },
+  async 'members.list'(node) {
+    return listMembers(node);
+  },
+  async 'invites.create'(node, params) {
+    return createInvite(node, params);
+  },
+  async 'invites.list'(node) {
+    return listInvites(node);
+  },
+  async 'invites.revoke'(node, params) {
+    return revokeInvite(node, params);
+  },
+  async 'proposals.list'(node, params) {
+    return listProposals(node, params);
+  },
+  async 'proposals.create'(node, params) {
+    return createProposal(node, params);
+  },
+  async 'proposals.vote'(node, params) {
+    return vote(node, params);
   },
 };
 
