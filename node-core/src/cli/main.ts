@@ -15,6 +15,7 @@ import { Ledger } from '../ledger/ledger.ts';
 import { readPassphrase } from './passphrase.ts';
 import { RpcCallError } from '../api/client.ts';
 import { nodeClient, runningNode } from './rpc-client.ts';
+import type { RoleName } from '../api/methods.ts';
 
 const USAGE = `Usage: ingot <command> [options]
 
@@ -35,6 +36,14 @@ Commands:
                          call an RPC method of the running node and print its result
   verify-ledger --data DIR
                          re-check the whole chain from genesis (the node must be stopped)
+  invite --data DIR --org NAME --role ROLE [--role ROLE]... [--expires 7d|48h] [--json]
+                         invite an organisation (roles: admin, validator, member, auditor;
+                         default expiry 7d, at most 30d) and print the invite code
+  proposals --data DIR [--all]
+                         list open proposals and join requests with their tallies (--all: closed too)
+  vote --data DIR ID yes|no
+                         vote on a proposal for this node's organisation
+  members --data DIR     list the organisations with their roles, status and nodes
 
 The passphrase of the organisation keys comes from INGOT_PASSPHRASE, or is asked for.`;
 
@@ -257,7 +266,54 @@ async function verify(args: string[]): Promise<void> {
   }
 }
 
-const commands: Record<string, (args: string[]) => Promise<void>> = { init, start, ui, testnet, status, call, 'verify-ledger': verify };
+/** `7d` or `48h` as hours; the node checks the range. */
+function expiryHours(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d{1,4})([dh])$/.exec(String(value));
+  if (match === null) throw new UsageError('--expires must be a number of days or hours such as 7d or 48h');
+  return Number(match[1]) * (match[2] === 'd' ? 24 : 1);
+}
+
+async function invite(args: string[]): Promise<void> {
+  const { values } = parse(args, { data: { type: 'string' }, org: { type: 'string' }, role: { type: 'string', multiple: true }, expires: { type: 'string' }, json: { type: 'boolean' } });
+  const dataDir = required(values, 'data');
+  const organisation = required(values, 'org');
+  const roles = (values.role as string[] | undefined) ?? [];
+  if (roles.length === 0) throw new UsageError('give the invited organisation at least one --role (admin, validator, member, auditor)');
+  const hours = expiryHours(values.expires);
+  const result = await (await nodeClient(dataDir)).call('invites.create', {
+    organisation,
+    roles: roles as RoleName[],
+    ...(hours === undefined ? {} : { expiresInHours: hours }),
+  });
+  if (values.json === true) print(result);
+  else process.stdout.write(`${result.code}\n`);
+}
+
+async function proposals(args: string[]): Promise<void> {
+  const { values } = parse(args, { data: { type: 'string' }, all: { type: 'boolean' } });
+  const result = await (await nodeClient(required(values, 'data'))).call('proposals.list', { includeClosed: values.all === true });
+  print(result.proposals);
+}
+
+async function voteOn(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, { data: { type: 'string' } }, 2);
+  const dataDir = required(values, 'data');
+  const [id, choice] = positionals;
+  if (id === undefined || choice === undefined) throw new UsageError('vote needs a proposal ID and yes or no');
+  if (choice !== 'yes' && choice !== 'no') throw new UsageError(`vote yes or no, not ${choice}`);
+  print(await (await nodeClient(dataDir)).call('proposals.vote', { id, choice }));
+}
+
+async function members(args: string[]): Promise<void> {
+  const { values } = parse(args, { data: { type: 'string' } });
+  const result = await (await nodeClient(required(values, 'data'))).call('members.list', {});
+  print(result.orgs);
+}
+
+const commands: Record<string, (args: string[]) => Promise<void>> = {
+  init, start, ui, testnet, status, call, 'verify-ledger': verify, invite, proposals, vote: voteOn, members,
+};
 
 export async function main(argv: string[]): Promise<void> {
   const [command, ...args] = argv;

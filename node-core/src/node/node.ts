@@ -167,6 +167,22 @@ export class IngotNode {
     return this.#sync.progress;
   }
 
+  /** Addresses other members can dial this node at, with /p2p/<peer id>; relayed ones included. */
+  addresses(): string[] {
+    return this.#network.addresses();
+  }
+
+  get clock(): Clock {
+    return this.#clock;
+  }
+
+  /** The organisation's current key, for what it signs outside transactions (an invite code); waits for a rotation in flight. */
+  async orgSigningKey(): Promise<SigningKey> {
+    this.#assertRunning();
+    await this.#rotationGate;
+    return this.#orgKey;
+  }
+
   /** Listens to equivocations this node's validator saw, for the record on the ledger. */
   onEvidence(listener: (evidence: Equivocation) => void): () => void {
     this.#evidenceListeners.add(listener);
