@@ -216,6 +216,10 @@ export interface InviteJson {
   inviter: string;
   /** `expired` is computed from the latest block's time; `used` and `revoked` are on the ledger. */
   status: InviteStatus;
+  /** Block time of the block that recorded it. */
+  createdAt: number;
+  /** The organisation id of the request that used it, once used. */
+  usedBy: string | null;
 }
 
 export type ProposalStatus = 'open' | 'passed' | 'rejected' | 'expired';
