@@ -4,6 +4,7 @@ import { verifySignature } from '../crypto/ed25519.ts';
 import { fromHex, toHex } from '../crypto/hex.ts';
 import { voteSignBytes } from '../ledger/block.ts';
 import { ContractError, defineMethod, type Contract } from './contract.ts';
+import { hex32, hex64 } from './schemas.ts';
 import { readValidators } from './membership-state.ts';
 
 /**
@@ -12,8 +13,6 @@ import { readValidators } from './membership-state.ts';
  * validator's subject, for the consortium to act on (the membership rules decide what follows).
  */
 
-const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes of lower-case hex');
-const hex64 = z.string().regex(/^[0-9a-f]{128}$/, 'expected 64 bytes of lower-case hex');
 const signedVote = z.object({ block: hex32.nullable(), signature: hex64 }).strict();
 
 export const evidenceSubject = (validatorKeyHex: string) => `validator/${validatorKeyHex}`;

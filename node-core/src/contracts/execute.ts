@@ -5,9 +5,9 @@ import type { Receipt } from '../codec/messages.ts';
 import { SUBJECT } from '../codec/names.ts';
 import { StateOverlay, type StateReader, type WriteSet } from '../ledger/state.ts';
 import { transactionSignatureValid, type Transaction } from '../ledger/transaction.ts';
-import { ContractError, type BlockContext, type Method } from './contract.ts';
+import { ContractError, type BlockContext, type MemberMethod, type NonMemberMethod } from './contract.ts';
 import { orgIdOfSigner, readOrg, type OrgRecord } from './membership-state.ts';
-import { findMethod } from './registry.ts';
+import { endBlockSteps, findMethod } from './registry.ts';
 
 /** The ledger as execution sees it: state plus the set of transactions already on the chain. */
 export interface ChainView extends StateReader {
@@ -32,13 +32,16 @@ export function checkSignature(tx: Transaction): void {
   if (!transactionSignatureValid(tx)) throw new IngotError('TX_BAD_SIGNATURE', 'signature does not match the signer key and body');
 }
 
-interface Resolved {
-  readonly method: Method<unknown>;
-  readonly payload: unknown;
-  readonly signer: OrgRecord;
-}
+/** A transaction that passed the contract rules: its method, checked payload and who signed it. */
+export type Resolved =
+  | { readonly kind: 'member'; readonly method: MemberMethod<unknown>; readonly payload: unknown; readonly signer: OrgRecord }
+  | { readonly kind: 'non-member'; readonly method: NonMemberMethod<unknown>; readonly payload: unknown; readonly signerKey: Uint8Array };
 
-/** Contract rules that hold before execution: the method exists, the payload fits it, the signer is an active member. */
+/**
+ * Contract rules that hold before execution: the method exists, the payload fits it, and the signer
+ * is who the method admits — an active organisation holding one of its roles, or for a non-member
+ * method a key that is no organisation's.
+ */
 export async function resolveTransaction(state: StateReader, tx: Transaction): Promise<Resolved> {
   const { contract, method: methodName, payload: rawPayload, signer: signerKey } = tx.body;
   const method = findMethod(contract, methodName);
@@ -54,12 +57,19 @@ export async function resolveTransaction(state: StateReader, tx: Transaction): P
     throw new ContractError('PAYLOAD_INVALID', `${where}: ${issue?.message ?? 'invalid'}`, { field, receiptMessage: `${where} is invalid (${issue?.code ?? 'custom'})` });
   }
   const orgId = await orgIdOfSigner(state, signerKey);
+  if (method.signer === 'non-member') {
+    if (orgId !== undefined) throw new ContractError('KEY_IN_USE', `${contract}.${methodName} is signed by a key that is no organisation's; this one is ${orgId}'s`);
+    return { kind: 'non-member', method, payload: parsed.data, signerKey };
+  }
   const signer = orgId === undefined ? undefined : await readOrg(state, orgId);
   if (signer === undefined) throw new ContractError('SIGNER_NOT_MEMBER', 'the signing key is not the current key of any organisation');
   if (signer.status !== 'active') throw new ContractError('SIGNER_NOT_ACTIVE', `organisation ${signer.id} is ${signer.status}`);
-  return { method, payload: parsed.data, signer };
+  const roles = method.roles;
+  if (roles !== undefined && !roles.some((role) => signer.roles.includes(role))) {
+    throw new ContractError('ROLE_FORBIDDEN', `${contract}.${methodName} needs one of the roles ${roles.join(', ')}; organisation ${signer.id} holds ${signer.roles.join(', ') || 'none'}`);
+  }
+  return { kind: 'member', method, payload: parsed.data, signer };
 }
-
 
 function errorReceipt(error: unknown): Receipt {
   if (!(error instanceof IngotError)) throw error;
@@ -110,6 +120,9 @@ export async function executeBlock(chain: ChainView, block: BlockContext, txs: r
   const blockState = new StateOverlay(chain);
   const receipts: Receipt[] = [];
   for (const tx of txs) receipts.push(await executeTransaction(blockState, block, tx));
+  // End of block: deterministic steps of the contracts (such as a validator set that takes effect
+  // at the next height), on the block's state, so they are part of its writes and state root.
+  for (const step of endBlockSteps()) await step(blockState, block);
   return { receipts, writes: blockState.writes };
 }
 
@@ -117,21 +130,17 @@ async function executeTransaction(blockState: StateOverlay, block: BlockContext,
   const txState = new StateOverlay(blockState);
   const subjects = new Set<string>();
   try {
-    const { method, payload, signer } = await resolveTransaction(txState, tx);
-    await method.execute(
-      {
-        block,
-        tx,
-        signer,
-        state: txState,
-        about: (subject) => {
-          assert(SUBJECT.test(subject), `subject ${JSON.stringify(subject)} is not a printable id`);
-          subjects.add(subject);
-          assert(subjects.size <= limits.subjectsPerTxMax, 'a transaction names too many subjects');
-        },
-      },
-      payload,
-    );
+    const resolved = await resolveTransaction(txState, tx);
+    const about = (subject: string) => {
+      assert(SUBJECT.test(subject), `subject ${JSON.stringify(subject)} is not a printable id`);
+      subjects.add(subject);
+      assert(subjects.size <= limits.subjectsPerTxMax, 'a transaction names too many subjects');
+    };
+    if (resolved.kind === 'member') {
+      await resolved.method.execute({ block, tx, signer: resolved.signer, state: txState, about }, resolved.payload);
+    } else {
+      await resolved.method.execute({ block, tx, signerKey: resolved.signerKey, state: txState, about }, resolved.payload);
+    }
   } catch (error) {
     return errorReceipt(error);
   }

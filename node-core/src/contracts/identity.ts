@@ -5,10 +5,9 @@ import { verifySignature } from '../crypto/ed25519.ts';
 import { domainTag, sha256 } from '../crypto/hash.ts';
 import { fromHex } from '../crypto/hex.ts';
 import { ContractError, defineMethod, type Contract } from './contract.ts';
+import { hex32, hex64 } from './schemas.ts';
 import { bindSigner, orgIdOfSigner, unbindSigner, writeOrg } from './membership-state.ts';
 
-const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes of lower-case hex');
-const hex64 = z.string().regex(/^[0-9a-f]{128}$/, 'expected 64 bytes of lower-case hex');
 
 const updateProfile = defineMethod({
   payload: z

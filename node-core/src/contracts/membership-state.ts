@@ -44,9 +44,24 @@ const VALIDATORS_KEY = 'validators';
 const ORG_IDS_KEY = 'orgs';
 const orgIdsSchema = z.array(z.string());
 
+/**
+ * Decoded records by the stored bytes they came from. Every transaction reads its signer's record,
+ * and state hands out the same bytes until they are rewritten, so each version is decoded once.
+ * Keyed weakly by those bytes, frozen so that no reader can change what the next one gets.
+ */
+const decodedOrgs = new WeakMap<Uint8Array, OrgRecord>();
+
 export async function readOrg(state: StateReader, id: string): Promise<OrgRecord | undefined> {
   const stored = await state.get(orgKey(id));
-  return stored === undefined ? undefined : orgRecordSchema.parse(decode(stored));
+  if (stored === undefined) return undefined;
+  let org = decodedOrgs.get(stored);
+  if (org === undefined) {
+    org = orgRecordSchema.parse(decode(stored));
+    Object.freeze(org.roles);
+    Object.freeze(org.nodes);
+    decodedOrgs.set(stored, Object.freeze(org));
+  }
+  return org;
 }
 
 export function writeOrg(state: StateOverlay, org: OrgRecord): void {
@@ -89,4 +104,23 @@ export async function readValidators(state: StateReader): Promise<Validator[]> {
 
 export function writeValidators(state: StateOverlay, validators: readonly Validator[]): void {
   state.set(VALIDATORS_KEY, encode(validators.map((v) => ({ key: v.key, org: v.org, power: v.power }))));
+}
+
+/** Organisations a consortium may hold: admission beyond it is refused, so every scan over them is bounded. */
+export const ORGS_MAX = 1024;
+
+/** Every organisation record, in joining order. */
+export async function readOrgs(state: StateReader): Promise<OrgRecord[]> {
+  const orgs = await Promise.all((await readOrgIds(state)).map((id) => readOrg(state, id)));
+  return orgs.filter((org) => org !== undefined);
+}
+
+/** The organisation (active or suspended; a removed one gives its nodes up) whose node list holds `peerId`. */
+export async function nodeOwner(state: StateReader, peerId: string): Promise<string | undefined> {
+  return (await readOrgs(state)).find((org) => org.status !== 'removed' && org.nodes.includes(peerId))?.id;
+}
+
+/** Active organisations holding `admin`, in joining order: the voters of proposals. */
+export async function activeAdmins(state: StateReader): Promise<string[]> {
+  return (await readOrgs(state)).filter((org) => org.status === 'active' && org.roles.includes('admin')).map((org) => org.id);
 }

@@ -1,7 +1,16 @@
 import type { Contract } from './contract.ts';
+import { createInvite, requestJoin, revokeInvite } from './invites.ts';
+import { addNode, removeNode } from './nodes.ts';
+import { propose, vote } from './proposals.ts';
+import { applyValidatorSchedule } from './validator-changes.ts';
 
 /**
- * Organisations, their signing keys and the validator set (see membership-state.ts). Genesis
- * writes the founding organisation; invites, admission and votes add methods here with governance.
+ * Organisations, their roles, nodes and status, and the validator set (see docs/membership.md).
+ * Genesis writes the founding organisations; invites, join requests and votes change them after.
+ * At the end of every block the validator set scheduled for the next height takes effect.
  */
-export const membership: Contract = { name: 'membership', methods: {} };
+export const membership: Contract = {
+  name: 'membership',
+  methods: { createInvite, revokeInvite, requestJoin, propose, vote, addNode, removeNode },
+  endBlock: applyValidatorSchedule,
+};

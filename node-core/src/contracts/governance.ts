@@ -1,0 +1,39 @@
+import type { StateReader } from '../ledger/state.ts';
+import type { Tally } from './policy.ts';
+import { openProposalIds, readProposalRecord, type Proposal } from './proposal-state.ts';
+import { tallyOf } from './proposals.ts';
+
+/**
+ * What the node and its API read of membership and governance. Every list is bounded: at most 256
+ * open proposals and 256 open invites, and a consortium of at most 1,024 organisations.
+ */
+
+export { listInvites, openInvites, readInvite, type Invite } from './invite-state.ts';
+export { readOrgs, type OrgRecord } from './membership-state.ts';
+export { peerIdOfKey } from './peer-id.ts';
+export { readPolicy, type Policy, type Tally, type Choice } from './policy.ts';
+export type { Effect, Proposal, ProposalKind } from './proposal-state.ts';
+export { readValidatorSchedule, VALIDATOR_CHANGE_DELAY, type ScheduledSet } from './validator-changes.ts';
+
+export interface ProposalView extends Proposal {
+  /** For an open proposal, the count under today's policy and admins; for a decided one, the count that decided it. */
+  readonly tally: Tally;
+}
+
+async function view(state: StateReader, proposal: Proposal): Promise<ProposalView> {
+  const final = proposal.finalTally;
+  const tally: Tally = final === null ? await tallyOf(state, proposal) : { ...final, votes: proposal.votes };
+  return { ...proposal, tally };
+}
+
+/** The open proposals, oldest first (some may be past their expiry until the next proposal sweeps them). */
+export async function listProposals(state: StateReader): Promise<ProposalView[]> {
+  const proposals = await Promise.all((await openProposalIds(state)).map((id) => readProposalRecord(state, id)));
+  return Promise.all(proposals.filter((p): p is Proposal => p !== undefined && p.status === 'open').map((p) => view(state, p)));
+}
+
+/** One proposal by id (hex of the transaction that opened it), open or not. */
+export async function readProposal(state: StateReader, id: string): Promise<ProposalView | undefined> {
+  const proposal = await readProposalRecord(state, id);
+  return proposal === undefined ? undefined : view(state, proposal);
+}

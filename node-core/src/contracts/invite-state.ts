@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { decode, encode } from '../codec/cbor.ts';
+import { ROLES } from '../codec/messages.ts';
+import { toHex } from '../crypto/hex.ts';
+import type { StateOverlay, StateReader } from '../ledger/state.ts';
+import { ContractError } from './contract.ts';
+import { bytesOf } from './schemas.ts';
+
+/** Invite records (`invite/<key hex>`) and the index of open ones (`invites`). */
+
+export const INVITES_OPEN_MAX = 256;
+/** How far ahead of block time an invite may expire. */
+export const INVITE_TTL_MAX_MS = 30 * 24 * 60 * 60 * 1000;
+
+export const inviteSchema = z
+  .object({
+    key: bytesOf(32),
+    inviter: z.string(),
+    organisation: z.string(),
+    roles: z.array(z.enum(ROLES)),
+    expiresAt: z.number().int().nonnegative(),
+    /** `expired` once an open invite past its expiry is dropped from the open index. */
+    status: z.enum(['open', 'used', 'revoked', 'expired']),
+    createdAt: z.number().int().nonnegative(),
+    /** The organisation id the invite admitted a request for, once used. */
+    usedBy: z.string().nullable(),
+  })
+  .strict();
+export type Invite = z.infer<typeof inviteSchema>;
+
+const inviteKey = (keyHex: string) => `invite/${keyHex}`;
+const OPEN_INVITES_KEY = 'invites';
+const openIndexSchema = z.array(z.string()).max(INVITES_OPEN_MAX);
+
+export async function readInvite(state: StateReader, keyHex: string): Promise<Invite | undefined> {
+  const stored = await state.get(inviteKey(keyHex));
+  return stored === undefined ? undefined : inviteSchema.parse(decode(stored));
+}
+
+export function writeInvite(state: StateOverlay, invite: Invite): void {
+  state.set(inviteKey(toHex(invite.key)), encode(invite));
+}
+
+async function readOpenIndex(state: StateReader): Promise<string[]> {
+  const stored = await state.get(OPEN_INVITES_KEY);
+  return stored === undefined ? [] : openIndexSchema.parse(decode(stored));
+}
+
+/** Adds an open invite to the index, first marking those past their expiry `expired`; refused when the index is full. */
+export async function addOpenInvite(state: StateOverlay, invite: Invite, now: number): Promise<void> {
+  const kept: string[] = [];
+  for (const keyHex of await readOpenIndex(state)) {
+    const open = await readInvite(state, keyHex);
+    if (open === undefined) continue;
+    if (open.expiresAt < now) writeInvite(state, { ...open, status: 'expired' });
+    else kept.push(keyHex);
+  }
+  if (kept.length >= INVITES_OPEN_MAX) throw new ContractError('INVITES_FULL', `at most ${INVITES_OPEN_MAX} invites may be open at once; revoke one first`);
+  writeInvite(state, invite);
+  state.set(OPEN_INVITES_KEY, encode([...kept, toHex(invite.key)]));
+}
+
+/** Writes an invite that is no longer open (used or revoked) and takes it out of the index. */
+export async function closeInvite(state: StateOverlay, invite: Invite): Promise<void> {
+  const keyHex = toHex(invite.key);
+  writeInvite(state, invite);
+  state.set(OPEN_INVITES_KEY, encode((await readOpenIndex(state)).filter((k) => k !== keyHex)));
+}
+
+/** Invites in the open index, oldest first; some may be past their expiry. At most INVITES_OPEN_MAX. */
+export async function listInvites(state: StateReader): Promise<Invite[]> {
+  const invites = await Promise.all((await readOpenIndex(state)).map((keyHex) => readInvite(state, keyHex)));
+  return invites.filter((invite): invite is Invite => invite !== undefined && invite.status === 'open');
+}
+
+/**
+ * Open invites not yet expired at `now` (ms): the invite keys whose peer ids (peerIdOfKey) the
+ * network's gate admits for the join protocol.
+ */
+export async function openInvites(state: StateReader, now: number): Promise<Invite[]> {
+  return (await listInvites(state)).filter((invite) => invite.expiresAt >= now);
+}

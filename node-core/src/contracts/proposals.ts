@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { bytesEqual } from '../codec/cbor.ts';
+import { fromHex } from '../crypto/hex.ts';
+import type { StateReader } from '../ledger/state.ts';
+import { ContractError, defineMethod } from './contract.ts';
+import { applyEffect, checkEffect } from './effects.ts';
+import { activeAdmins, orgIdOf } from './membership-state.ts';
+import { outcomeOf, policySchema, readPolicy, tally, type Tally } from './policy.ts';
+import {
+  closeProposal, openProposal, PROPOSAL_TTL_DEFAULT_MS, PROPOSAL_TTL_MAX_MS, readProposalRecord, writeProposal, type Effect, type Proposal,
+} from './proposal-state.ts';
+import { hex32, orgId, roles, timestamp } from './schemas.ts';
+import { projectedValidators } from './validator-changes.ts';
+
+/** Proposals of changes to membership, the validator set and the policy; admins vote on them. */
+
+const POWER_MAX = 1000;
+const expiresAt = timestamp.optional();
+
+const proposePayload = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('setRoles'), org: orgId, roles, expiresAt }).strict(),
+  z.object({ kind: z.literal('addValidator'), org: orgId, key: hex32, power: z.number().int().min(1).max(POWER_MAX).default(1), expiresAt }).strict(),
+  z.object({ kind: z.literal('removeValidator'), key: hex32, expiresAt }).strict(),
+  z.object({ kind: z.literal('suspend'), org: orgId, expiresAt }).strict(),
+  z.object({ kind: z.literal('reinstate'), org: orgId, expiresAt }).strict(),
+  z.object({ kind: z.literal('remove'), org: orgId, expiresAt }).strict(),
+  z.object({ kind: z.literal('setPolicy'), policy: policySchema, expiresAt }).strict(),
+]);
+type ProposePayload = z.infer<typeof proposePayload>;
+
+/** The effect a proposal names, with what the payload leaves to state (the owner of a validator key). */
+async function effectOf(state: StateReader, payload: ProposePayload): Promise<Effect> {
+  switch (payload.kind) {
+    case 'setRoles':
+      return { kind: 'setRoles', org: payload.org, roles: payload.roles };
+    case 'addValidator':
+      return { kind: 'addValidator', org: payload.org, key: fromHex(payload.key, 32, 'key'), power: payload.power };
+    case 'removeValidator': {
+      const key = fromHex(payload.key, 32, 'key');
+      const held = (await projectedValidators(state)).find((v) => bytesEqual(v.key, key));
+      if (held === undefined) throw new ContractError('VALIDATOR_UNKNOWN', 'that key is not in the validator set');
+      return { kind: 'removeValidator', org: held.org, key };
+    }
+    case 'suspend':
+    case 'reinstate':
+    case 'remove':
+      return { kind: payload.kind, org: payload.org };
+    case 'setPolicy':
+      return { kind: 'setPolicy', policy: payload.policy };
+  }
+}
+
+/** The id a proposal is about: the organisation it changes (for `admit`, the candidate's id to be), or `policy`. */
+export const subjectOf = (effect: Effect): string => (effect.kind === 'setPolicy' ? 'policy' : effect.kind === 'admit' ? orgIdOf(effect.signingKey) : effect.org);
+
+export const propose = defineMethod({
+  roles: ['admin'],
+  payload: proposePayload,
+  async execute({ block, tx, signer, state, about }, payload) {
+    const expires = payload.expiresAt ?? block.time + PROPOSAL_TTL_DEFAULT_MS;
+    if (expires <= block.time || expires > block.time + PROPOSAL_TTL_MAX_MS) {
+      throw new ContractError('PROPOSAL_EXPIRY_INVALID', `expiresAt must lie after the block time ${block.time} and at most 30 days ahead`);
+    }
+    const effect = await effectOf(state, payload);
+    await checkEffect(state, effect);
+    const subject = subjectOf(effect);
+    about(signer.id);
+    about(subject);
+    about(`proposal/${tx.idHex}`);
+    await openProposal(
+      state,
+      { id: tx.idHex, effect, subject, proposer: signer.id, createdAt: block.height, expiresAt: expires, status: 'open', votes: {}, closedAt: null, finalTally: null },
+      block.time,
+    );
+  },
+});
+
+/** The tally of a proposal under the policy and the admins in `state` now. */
+export async function tallyOf(state: StateReader, proposal: Proposal): Promise<Tally> {
+  const policy = await readPolicy(state);
+  const rule = proposal.effect.kind === 'admit' ? policy.admission : policy.changes;
+  return tally(rule, await activeAdmins(state), proposal.effect.kind === 'admit' ? proposal.effect.inviter : null, proposal.votes);
+}
+
+export const vote = defineMethod({
+  roles: ['admin'],
+  payload: z.object({ proposal: hex32, choice: z.enum(['yes', 'no']) }).strict(),
+  async execute({ block, signer, state, about }, payload) {
+    const proposal = await readProposalRecord(state, payload.proposal);
+    if (proposal === undefined) throw new ContractError('PROPOSAL_UNKNOWN', 'there is no proposal with that id');
+    if (proposal.status === 'passed' || proposal.status === 'rejected') throw new ContractError('PROPOSAL_CLOSED', `the proposal was ${proposal.status} at height ${proposal.closedAt}`);
+    if (proposal.status === 'expired' || proposal.expiresAt < block.time) throw new ContractError('PROPOSAL_EXPIRED', 'the proposal has expired');
+    if (Object.hasOwn(proposal.votes, signer.id)) throw new ContractError('VOTE_DUPLICATE', `organisation ${signer.id} has voted on this proposal`);
+    const voted: Proposal = { ...proposal, votes: { ...proposal.votes, [signer.id]: payload.choice } };
+    const counted = await tallyOf(state, voted);
+    if (!counted.voters.includes(signer.id)) throw new ContractError('VOTE_NOT_ELIGIBLE', 'under the admission policy only the inviter decides this admission');
+    about(signer.id);
+    about(proposal.subject);
+    about(`proposal/${proposal.id}`);
+    const outcome = outcomeOf(counted);
+    if (outcome === 'passed') {
+      await applyEffect(state, block, voted.effect);
+      await closeProposal(state, voted, 'passed', block.height, counted);
+    } else if (outcome === 'rejected') {
+      await closeProposal(state, voted, 'rejected', block.height, counted);
+    } else {
+      writeProposal(state, voted);
+    }
+  },
+});
