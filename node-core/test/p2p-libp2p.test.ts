@@ -38,7 +38,19 @@ peerNetworkSuite('libp2p', async (count) => {
       redialMs: 100,
     });
     await waitFor(() => started.every((network) => network.peers().length === count - 1), 'the libp2p cluster to connect', 10_000);
-    return { networks: started, outsider, stop: () => stopAll([...started, outsider]) };
+    const joiners: Libp2pPeerNetwork[] = [];
+    return {
+      networks: started,
+      outsider,
+      async joiner() {
+        // Like a joining node's temporary identity: dials the members' addresses, listens nowhere.
+        const key = await freshKey();
+        const joiner = await startLibp2pNetwork({ seed: key.seed, config: { ...LOCAL, listen: [], peers: started.map(tcpAddress) }, members: memberIds, dialOnly: true, redialMs: 100 });
+        joiners.push(joiner);
+        return joiner;
+      },
+      stop: () => stopAll([...started, outsider, ...joiners]),
+    };
   } catch (error) {
     await stopAll(started);
     throw error;
@@ -161,5 +173,25 @@ test('a flood to a peer that does not keep up is bounded by the outbound queue: 
     assert.ok(received > 0 && received < 200, `received ${received}`);
   } finally {
     await stopAll([a, b]);
+  }
+});
+
+test('a node refused by a peer keeps redialling it with a bounded backoff, and connects once the peer admits it', { timeout: 20_000 }, async () => {
+  const [waiting, member] = await Promise.all([freshKey(), freshKey()]);
+  let gate: Libp2pPeerNetwork | undefined;
+  let node: Libp2pPeerNetwork | undefined;
+  try {
+    // The member does not list the waiting node yet (it awaits admission); the waiting node lists the member.
+    gate = await startLibp2pNetwork({ seed: member.seed, config: LOCAL, members: [member.peerId] });
+    node = await startLibp2pNetwork({ seed: waiting.seed, config: { ...LOCAL, peers: [tcpAddress(gate)] }, members: [member.peerId], redialMs: 50, redialMaxMs: 400 });
+    const waitingNode = node;
+    await sleep(1_500);
+    assert.deepEqual(waitingNode.peers(), []);
+    const admittedAt = Date.now();
+    gate.setMembers([member.peerId, waiting.peerId]);
+    await waitFor(() => waitingNode.peers().length === 1, 'the connection after admission', 5_000);
+    assert.ok(Date.now() - admittedAt < 2_000, `connected ${Date.now() - admittedAt} ms after admission`);
+  } finally {
+    await stopAll([node, gate]);
   }
 });

@@ -11,11 +11,18 @@ peerNetworkSuite('in memory', async (members) => {
   const outsider = hub.create('outsider');
   outsider.setMembers(ids);
   await waitFor(() => networks.every((network) => network.peers().length === members - 1), 'the cluster to connect');
+  const joiners: MemoryNetwork[] = [];
   return {
     networks,
     outsider,
+    async joiner() {
+      const joiner = hub.create(`joiner-${joiners.length}`);
+      joiner.setMembers(ids);
+      joiners.push(joiner);
+      return joiner;
+    },
     stop: async () => {
-      await Promise.all([...networks, outsider].map((network) => network.stop()));
+      await Promise.all([...networks, outsider, ...joiners].map((network) => network.stop()));
     },
   };
 });

@@ -12,8 +12,20 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
 import { IngotError } from '../codec/errors.ts';
 import { encodeFrame, FRAME_HEADER_BYTES, FrameDecoder, type Chunk, type Frame } from './framing.ts';
-import { assertMessageSize, OUTBOUND_QUEUE_BYTES_MAX, SYNC_INBOUND_CONCURRENT_MAX, topicByte, topicFromByte } from './limits.ts';
 import {
+  assertMessageSize,
+  JOIN_INBOUND_CONCURRENT_MAX,
+  JOIN_REQUESTS_PER_CONNECTION_MAX,
+  JOINER_CONNECTION_MS,
+  JOINERS_CONNECTED_MAX,
+  OUTBOUND_QUEUE_BYTES_MAX,
+  SYNC_INBOUND_CONCURRENT_MAX,
+  topicByte,
+  topicFromByte,
+} from './limits.ts';
+import {
+  JOIN_REQUEST_BYTES_MAX,
+  JOIN_RESPONSE_BYTES_MAX,
   MESSAGE_BYTES_MAX,
   SYNC_REQUEST_BYTES_MAX,
   SYNC_RESPONSE_BYTES_MAX,
@@ -25,6 +37,8 @@ import {
 
 export const MESSAGE_PROTOCOL = '/ingot/msg/1.0.0';
 export const SYNC_PROTOCOL = '/ingot/sync/1.0.0';
+/** The only protocol a joiner (the holder of an open invite) may use. */
+export const JOIN_PROTOCOL = '/ingot/join/1.0.0';
 
 /** The node's p2p settings (the `p2p` section of its config). */
 export interface P2pOptions {
@@ -39,6 +53,10 @@ export interface Libp2pNetworkInit {
   readonly seed: Uint8Array;
   readonly config: P2pOptions;
   readonly members: readonly string[];
+  /** Peer ids allowed to connect for the join protocol only (see PeerNetwork.setJoiners). */
+  readonly joiners?: readonly string[];
+  /** Listens nowhere and takes no relay slot: a joiner's temporary node, which only dials its bootstrap peers. */
+  readonly dialOnly?: boolean;
   /** How often unconnected members and static peers are dialled again; backoff doubles up to `redialMaxMs`. */
   readonly redialMs?: number;
   readonly redialMaxMs?: number;
@@ -64,6 +82,11 @@ const SYNC_KIND_REFUSED = 2;
 const REFUSAL_BYTES_MAX = 64;
 const STREAM_OPEN_TIMEOUT_MS = 10_000;
 const SYNC_ANSWER_TIMEOUT_MS = 30_000;
+const JOIN_ANSWER_TIMEOUT_MS = 30_000;
+/** A connection that lasted this long was a working one: losing it starts redialling from the shortest delay again. */
+const STABLE_CONNECTION_MS = 10_000;
+const refusal = (code: string) => encodeFrame(SYNC_KIND_REFUSED, new TextEncoder().encode(code));
+const refusalCode = (frame: Frame, fallback: string) => new TextDecoder().decode(frame.payload).replace(/[^A-Z_]/g, '') || fallback;
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -127,6 +150,8 @@ interface Redial {
   nextAt: number;
   delayMs: number;
   dialing: boolean;
+  /** When a connection to the peer last opened; one that closes soon after (a refusal) keeps the backoff. */
+  connectedAt: number | undefined;
 }
 
 /**
@@ -146,22 +171,34 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
     members = new Set(ids.filter((id) => id !== selfId));
   };
   const isMember = (peer: PeerId | string) => members.has(peer.toString());
+  let joiners = new Set<string>();
+  const setJoinerSet = (ids: readonly string[]) => {
+    joiners = new Set(ids.filter((id) => id !== selfId));
+  };
+  const isJoiner = (peer: PeerId | string) => joiners.has(peer.toString()) && !isMember(peer);
+  /** Joiners connected now, each with the timer that ends its connection. */
+  const joinerConnections = new Map<string, ReturnType<typeof setTimeout>>();
+  const joinRequestsUsed = new Map<string, number>();
+  const inboundJoins = new Map<string, number>();
+  /** A joiner may open a connection while there is room for one more. */
+  const joinerAdmissible = (peer: PeerId | string) => isJoiner(peer) && (joinerConnections.has(peer.toString()) || joinerConnections.size < JOINERS_CONNECTED_MAX);
+  const mayConnectInbound = (peer: PeerId | string) => isMember(peer) || joinerAdmissible(peer);
 
   const gater: ConnectionGater = {
     denyDialPeer: (peer) => !isMember(peer),
-    denyInboundEncryptedConnection: (peer) => !isMember(peer),
+    denyInboundEncryptedConnection: (peer) => !mayConnectInbound(peer),
     denyOutboundEncryptedConnection: (peer) => !isMember(peer),
-    denyInboundUpgradedConnection: (peer) => !isMember(peer),
+    denyInboundUpgradedConnection: (peer) => !mayConnectInbound(peer),
     denyOutboundUpgradedConnection: (peer) => !isMember(peer),
-    // As a relay: only members reserve slots and only member-to-member traffic is relayed.
+    // As a relay: only members reserve slots; members' traffic and joiners' requests to members are relayed.
     denyInboundRelayReservation: (source) => !isMember(source),
-    denyOutboundRelayedConnection: (source, destination) => !isMember(source) || !isMember(destination),
-    // Through a relay: the relay and the peer behind it must both be members.
-    denyInboundRelayedConnection: (relay, remotePeer) => !isMember(relay) || !isMember(remotePeer),
+    denyOutboundRelayedConnection: (source, destination) => !(isMember(source) || isJoiner(source)) || !isMember(destination),
+    // Through a relay: the relay must be a member, the peer behind it a member or a joiner.
+    denyInboundRelayedConnection: (relay, remotePeer) => !isMember(relay) || !mayConnectInbound(remotePeer),
   };
 
   // A node with nothing to listen on takes a slot on a relay among its peers instead.
-  const listen = config.listen.length > 0 ? [...config.listen] : ['/p2p-circuit'];
+  const listen = init.dialOnly === true ? [] : config.listen.length > 0 ? [...config.listen] : ['/p2p-circuit'];
   const libp2p: Libp2p = await createLibp2p({
     privateKey,
     addresses: { listen },
@@ -175,7 +212,7 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
       maxIncomingPendingConnections: 64,
     },
     // A relay that is down or a missing listen address must not stop the node.
-    transportManager: { faultTolerance: config.listen.length > 0 ? FaultTolerance.FATAL_ALL : FaultTolerance.NO_FATAL },
+    transportManager: { faultTolerance: listen.length > 0 && config.listen.length > 0 ? FaultTolerance.FATAL_ALL : FaultTolerance.NO_FATAL },
     peerDiscovery: config.mdns ? [mdns()] : [],
     services: {
       identify: identify(),
@@ -187,10 +224,12 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
   });
   selfId = libp2p.peerId.toString();
   setMemberSet(init.members);
+  setJoinerSet(init.joiners ?? []);
 
   const messageHandlers = new Set<(from: string, topic: Topic, message: Uint8Array) => void>();
   const peerHandlers = new Set<(event: PeerEvent) => void>();
   let requestHandler: ((from: string, request: Uint8Array) => Promise<Uint8Array>) | undefined;
+  let joinHandler: ((from: string, request: Uint8Array) => Promise<Uint8Array>) | undefined;
   const outbound = new Map<string, Outbound>();
   const inboundRequests = new Map<string, number>();
   const redials = new Map<string, Redial>();
@@ -330,12 +369,14 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
     const running = inboundRequests.get(from) ?? 0;
     const signal = AbortSignal.timeout(SYNC_ANSWER_TIMEOUT_MS);
     try {
-      if (!isMember(from) || !requestHandler) throw new IngotError('SYNC_UNAVAILABLE', 'no sync service for this peer');
-      if (running >= SYNC_INBOUND_CONCURRENT_MAX) {
-        await sendAll(stream, encodeFrame(SYNC_KIND_REFUSED, new TextEncoder().encode('SYNC_BUSY')), signal);
+      // A joiner is told why, so that it does not wait for its timeout.
+      const refused = !isMember(from) ? 'PEER_NOT_MEMBER' : running >= SYNC_INBOUND_CONCURRENT_MAX ? 'SYNC_BUSY' : undefined;
+      if (refused !== undefined) {
+        await sendAll(stream, refusal(refused), signal);
         await stream.close({ signal });
         return;
       }
+      if (!requestHandler) throw new IngotError('SYNC_UNAVAILABLE', 'no sync service');
       inboundRequests.set(from, running + 1);
       try {
         const request = await readOneFrame(stream, syncMaxAsResponder, signal);
@@ -354,20 +395,83 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
     }
   }, { runOnLimitedConnection: true, maxInboundStreams: 16 });
 
+  // --- join: one request and one response per stream, from joiners (and members) ---
+
+  const joinMaxAsResponder = (kind: number) => (kind === SYNC_KIND_REQUEST ? JOIN_REQUEST_BYTES_MAX : undefined);
+  const joinMaxAsRequester = (kind: number) => (kind === SYNC_KIND_RESPONSE ? JOIN_RESPONSE_BYTES_MAX : kind === SYNC_KIND_REFUSED ? REFUSAL_BYTES_MAX : undefined);
+
+  await libp2p.handle(JOIN_PROTOCOL, async (stream: Stream, connection: Connection) => {
+    const from = connection.remotePeer.toString();
+    const signal = AbortSignal.timeout(JOIN_ANSWER_TIMEOUT_MS);
+    try {
+      const used = joinRequestsUsed.get(from) ?? 0;
+      const running = inboundJoins.get(from) ?? 0;
+      const refused = !isMember(from) && !isJoiner(from) ? 'PEER_NOT_MEMBER'
+        : !joinHandler ? 'JOIN_UNAVAILABLE'
+        : !isMember(from) && used >= JOIN_REQUESTS_PER_CONNECTION_MAX ? 'JOIN_LIMIT'
+        : running >= JOIN_INBOUND_CONCURRENT_MAX ? 'JOIN_BUSY'
+        : undefined;
+      if (refused !== undefined || !joinHandler) {
+        await sendAll(stream, refusal(refused ?? 'JOIN_UNAVAILABLE'), signal);
+        await stream.close({ signal });
+        return;
+      }
+      const handler = joinHandler;
+      joinRequestsUsed.set(from, used + 1);
+      inboundJoins.set(from, running + 1);
+      try {
+        const request = await readOneFrame(stream, joinMaxAsResponder, signal);
+        const response = await handler(from, request.payload);
+        if (response.byteLength > JOIN_RESPONSE_BYTES_MAX) throw new IngotError('JOIN_RESPONSE_TOO_LARGE', `a join response of ${response.byteLength} bytes exceeds ${JOIN_RESPONSE_BYTES_MAX}`);
+        await sendAll(stream, encodeFrame(SYNC_KIND_RESPONSE, response), signal);
+        await stream.close({ signal });
+      } finally {
+        const left = (inboundJoins.get(from) ?? 1) - 1;
+        if (left <= 0) inboundJoins.delete(from);
+        else inboundJoins.set(from, left);
+      }
+    } catch (error) {
+      stream.abort(error instanceof Error ? error : new Error(String(error)));
+    }
+  }, { runOnLimitedConnection: true, maxInboundStreams: 4 });
+
+  const forgetJoiner = (peerId: string) => {
+    clearTimeout(joinerConnections.get(peerId));
+    joinerConnections.delete(peerId);
+    joinRequestsUsed.delete(peerId);
+  };
+
   // --- membership, connections, redial ---
 
   libp2p.addEventListener('peer:connect', (event) => {
     const peerId = event.detail.toString();
     if (!isMember(peerId)) {
+      if (isJoiner(peerId) && (joinerConnections.has(peerId) || joinerConnections.size < JOINERS_CONNECTED_MAX)) {
+        // A joiner gets a bounded time for the join protocol, then the connection is closed.
+        if (!joinerConnections.has(peerId)) {
+          const timer = setTimeout(() => void libp2p.hangUp(event.detail).catch(() => {}), JOINER_CONNECTION_MS);
+          timer.unref?.();
+          joinerConnections.set(peerId, timer);
+        }
+        return;
+      }
       void libp2p.hangUp(event.detail).catch(() => {});
       return;
     }
-    redials.delete(peerId);
+    const redial = redials.get(peerId);
+    if (redial) redial.connectedAt = Date.now();
     emitPeer({ peerId, connected: true });
   });
   libp2p.addEventListener('peer:disconnect', (event) => {
     const peerId = event.detail.toString();
     closeOutbound(peerId);
+    forgetJoiner(peerId);
+    // Losing a connection that worked for a while redials at once; one refused right after opening keeps its backoff.
+    const redial = redials.get(peerId);
+    if (redial?.connectedAt !== undefined) {
+      if (Date.now() - redial.connectedAt >= STABLE_CONNECTION_MS) redials.delete(peerId);
+      else redial.connectedAt = undefined;
+    }
     if (members.has(peerId) || wasMember.has(peerId)) {
       wasMember.delete(peerId);
       emitPeer({ peerId, connected: false });
@@ -416,20 +520,18 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
     for (const peerId of targets) {
       if (!isMember(peerId) || connected(peerId)) continue;
       let redial = redials.get(peerId);
-      if (!redial) redials.set(peerId, (redial = { nextAt: 0, delayMs: redialMs, dialing: false }));
+      if (!redial) redials.set(peerId, (redial = { nextAt: 0, delayMs: redialMs, dialing: false, connectedAt: undefined }));
       if (redial.dialing || redial.nextAt > now) continue;
       redial.dialing = true;
       const state = redial;
-      tryDial(peerId).then(
-        () => {
-          redials.delete(peerId);
-        },
-        () => {
-          state.dialing = false;
-          state.nextAt = Date.now() + state.delayMs;
-          state.delayMs = Math.min(state.delayMs * 2, redialMaxMs);
-        },
-      );
+      // A dial that succeeds may still be refused by the peer's gate right after (a node awaiting
+      // admission): the next attempt waits as after a failure; a connection that lasts resets it.
+      const backOff = () => {
+        state.dialing = false;
+        state.nextAt = Date.now() + state.delayMs;
+        state.delayMs = Math.min(state.delayMs * 2, redialMaxMs);
+      };
+      tryDial(peerId).then(backOff, backOff);
     }
   };
   const scheduleReconcile = () => {
@@ -464,6 +566,48 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
         }
       }
       reconcile();
+    },
+    setJoiners(peerIds) {
+      const previous = joiners;
+      setJoinerSet(peerIds);
+      for (const peerId of previous) {
+        if (joiners.has(peerId) || isMember(peerId)) continue;
+        forgetJoiner(peerId);
+        if (connected(peerId)) void libp2p.hangUp(peerIdFromString(peerId)).catch(() => {});
+      }
+    },
+    handleJoinRequests(handler) {
+      joinHandler = handler;
+    },
+    async joinRequest(peerId, request, timeoutMs) {
+      if (request.byteLength > JOIN_REQUEST_BYTES_MAX) throw new IngotError('JOIN_REQUEST_TOO_LARGE', `a join request of ${request.byteLength} bytes exceeds ${JOIN_REQUEST_BYTES_MAX}`);
+      if (!isMember(peerId)) throw new IngotError('PEER_UNKNOWN', `${peerId} is not among this node's peers`);
+      const signal = AbortSignal.timeout(timeoutMs);
+      let stream: Stream | undefined;
+      try {
+        if (!connected(peerId)) {
+          const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('timed out')), { once: true }));
+          aborted.catch(() => {});
+          await Promise.race([tryDial(peerId), aborted]);
+        }
+        stream = await libp2p.dialProtocol(peerIdFromString(peerId), JOIN_PROTOCOL, { runOnLimitedConnection: true, signal });
+        await sendAll(stream, encodeFrame(SYNC_KIND_REQUEST, request), signal);
+        const frame = await readOneFrame(stream, joinMaxAsRequester, signal);
+        if (frame.kind === SYNC_KIND_REFUSED) throw new IngotError(refusalCode(frame, 'JOIN_REFUSED'), `${peerId} refused the join request`);
+        void stream.close().catch(() => {});
+        return frame.payload;
+      } catch (error) {
+        stream?.abort(new Error('join request failed'));
+        if (signal.aborted) throw new IngotError('JOIN_TIMEOUT', `no join answer from ${peerId} within ${timeoutMs} ms`);
+        if (error instanceof IngotError) {
+          if (error.code === 'P2P_UNREACHABLE') throw new IngotError('JOIN_UNREACHABLE', `could not connect to ${peerId}`);
+          if (error.code === 'P2P_FRAME_TOO_LARGE') throw new IngotError('JOIN_RESPONSE_TOO_LARGE', error.message);
+          if (error.code === 'P2P_STREAM_CLOSED') throw new IngotError('JOIN_FAILED', `${peerId} answered nothing`);
+          throw error;
+        }
+        // The peer's gate closed the connection: it does not (or no longer) list this invite as open.
+        throw new IngotError('JOIN_REFUSED', `${peerId} did not accept the connection: ${describe(error)}`);
+      }
     },
     peers(): PeerInfo[] {
       const byPeer = new Map<string, PeerInfo['connection']>();
@@ -507,7 +651,7 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
         stream = await libp2p.dialProtocol(peerIdFromString(peerId), SYNC_PROTOCOL, { runOnLimitedConnection: true, signal });
         await sendAll(stream, encodeFrame(SYNC_KIND_REQUEST, request), signal);
         const frame = await readOneFrame(stream, syncMaxAsRequester, signal);
-        if (frame.kind === SYNC_KIND_REFUSED) throw new IngotError(new TextDecoder().decode(frame.payload).replace(/[^A-Z_]/g, '') || 'SYNC_REFUSED', `${peerId} refused the sync request`);
+        if (frame.kind === SYNC_KIND_REFUSED) throw new IngotError(refusalCode(frame, 'SYNC_REFUSED'), `${peerId} refused the sync request`);
         void stream.close().catch(() => {});
         return frame.payload;
       } catch (error) {
@@ -537,6 +681,7 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
       if (stopped) return;
       stopped = true;
       clearTimeout(redialTimer);
+      for (const peerId of [...joinerConnections.keys()]) forgetJoiner(peerId);
       for (const peerId of [...outbound.keys()]) closeOutbound(peerId);
       await libp2p.stop();
     },

@@ -4,6 +4,15 @@ import { MESSAGE_BYTES_MAX, TOPICS, type Topic } from './network.ts';
 /** Sync requests one peer may have in progress at a node; more are refused. */
 export const SYNC_INBOUND_CONCURRENT_MAX = 4;
 
+/** Peers connected as joiners at once (holders of open invites); more are refused at the gate. */
+export const JOINERS_CONNECTED_MAX = 16;
+/** How long a joiner's connection may last before it is closed: enough to fetch genesis and send a request. */
+export const JOINER_CONNECTION_MS = 120_000;
+/** Join-protocol requests one joiner connection may make. */
+export const JOIN_REQUESTS_PER_CONNECTION_MAX = 16;
+/** Join-protocol requests one peer may have in progress at a node. */
+export const JOIN_INBOUND_CONCURRENT_MAX = 2;
+
 /** Bytes queued for one peer before further messages to it are dropped. */
 export const OUTBOUND_QUEUE_BYTES_MAX = 32 * 1024 * 1024;
 

@@ -1,5 +1,7 @@
 import { IngotError } from '../codec/errors.ts';
 import {
+  JOIN_REQUEST_BYTES_MAX,
+  JOIN_RESPONSE_BYTES_MAX,
   SYNC_REQUEST_BYTES_MAX,
   SYNC_RESPONSE_BYTES_MAX,
   type PeerEvent,
@@ -7,7 +9,7 @@ import {
   type PeerNetwork,
   type Topic,
 } from './network.ts';
-import { assertMessageSize, SYNC_INBOUND_CONCURRENT_MAX } from './limits.ts';
+import { assertMessageSize, JOIN_INBOUND_CONCURRENT_MAX, JOIN_REQUESTS_PER_CONNECTION_MAX, JOINERS_CONNECTED_MAX, SYNC_INBOUND_CONCURRENT_MAX } from './limits.ts';
 
 /** Runs a callback later; a simulation passes its own seeded scheduler. */
 export type Scheduler = (run: () => void) => void;
@@ -83,6 +85,15 @@ export class MemoryHub {
     return na.isMember(b) && nb.isMember(a);
   }
 
+  /** `joiner` may use `member`'s join protocol: `member` lists it as a joiner and `joiner` lists `member` as a (bootstrap) peer. */
+  joinLinked(joiner: string, member: string): boolean {
+    if (joiner === member) return false;
+    const nj = this.#networks.get(joiner);
+    const nm = this.#networks.get(member);
+    if (!nj || !nm || this.#offline.has(joiner) || this.#offline.has(member) || this.#partitioned.has(pairKey(joiner, member))) return false;
+    return nj.isMember(member) && (nm.isMember(joiner) || nm.isJoiner(joiner));
+  }
+
   network(peerId: string): MemoryNetwork | undefined {
     return this.#networks.get(peerId);
   }
@@ -105,7 +116,12 @@ export class MemoryNetwork implements PeerNetwork {
   readonly peerId: string;
   readonly #hub: MemoryHub;
   #members = new Set<string>();
+  #joiners = new Set<string>();
   #linked = new Set<string>();
+  #joinHandler: RequestHandler | undefined;
+  /** Join requests each joiner made since it was listed, and those in progress. */
+  readonly #joinRequestsUsed = new Map<string, number>();
+  readonly #inboundJoins = new Map<string, number>();
   readonly #messageHandlers = new Set<MessageHandler>();
   readonly #peerHandlers = new Set<(event: PeerEvent) => void>();
   #requestHandler: RequestHandler | undefined;
@@ -130,6 +146,92 @@ export class MemoryNetwork implements PeerNetwork {
   setMembers(peerIds: readonly string[]): void {
     this.#members = new Set(peerIds.filter((id) => id !== this.peerId));
     this.#hub.refresh();
+  }
+
+  isJoiner(peerId: string): boolean {
+    return this.#joiners.has(peerId) && !this.#members.has(peerId);
+  }
+
+  /** At most JOINERS_CONNECTED_MAX joiners are listed at once here, the first ones given. */
+  setJoiners(peerIds: readonly string[]): void {
+    const next = new Set(peerIds.filter((id) => id !== this.peerId).slice(0, JOINERS_CONNECTED_MAX));
+    for (const peerId of this.#joinRequestsUsed.keys()) if (!next.has(peerId)) this.#joinRequestsUsed.delete(peerId);
+    this.#joiners = next;
+  }
+
+  handleJoinRequests(handler: RequestHandler): void {
+    this.#joinHandler = handler;
+  }
+
+  joinRequest(peerId: string, request: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    if (request.byteLength > JOIN_REQUEST_BYTES_MAX) {
+      return Promise.reject(new IngotError('JOIN_REQUEST_TOO_LARGE', `a join request of ${request.byteLength} bytes exceeds ${JOIN_REQUEST_BYTES_MAX}`));
+    }
+    if (!this.#members.has(peerId)) return Promise.reject(new IngotError('PEER_UNKNOWN', `${peerId} is not among this node's peers`));
+    if (!this.#hub.joinLinked(this.peerId, peerId)) return Promise.reject(new IngotError('JOIN_REFUSED', `${peerId} did not accept the connection`));
+    const { promise, resolve, reject } = Promise.withResolvers<Uint8Array>();
+    let settled = false;
+    const timer = this.#hub.timers.setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      reject(new IngotError('JOIN_TIMEOUT', `no join answer from ${peerId} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const copy = request.slice();
+    this.#hub.schedule(() => {
+      const target = this.#hub.network(peerId);
+      if (!target || !this.#hub.joinLinked(this.peerId, peerId)) return;
+      target.answerJoin(this.peerId, copy, (answer) => this.#hub.schedule(() => {
+        if (settled) return;
+        settled = true;
+        this.#hub.timers.clearTimeout(timer);
+        if (answer instanceof IngotError) reject(answer);
+        else resolve(answer);
+      }));
+    });
+    return promise;
+  }
+
+  /** Called by a joiner's network. */
+  answerJoin(from: string, request: Uint8Array, reply: (answer: Uint8Array | IngotError) => void): void {
+    if (this.#stopped) return;
+    const member = this.#members.has(from);
+    const used = this.#joinRequestsUsed.get(from) ?? 0;
+    const running = this.#inboundJoins.get(from) ?? 0;
+    const refused = !member && !this.isJoiner(from) ? 'PEER_NOT_MEMBER'
+      : this.#joinHandler === undefined ? 'JOIN_UNAVAILABLE'
+      : !member && used >= JOIN_REQUESTS_PER_CONNECTION_MAX ? 'JOIN_LIMIT'
+      : running >= JOIN_INBOUND_CONCURRENT_MAX ? 'JOIN_BUSY'
+      : undefined;
+    const handler = this.#joinHandler;
+    if (refused !== undefined || handler === undefined) {
+      reply(new IngotError(refused ?? 'JOIN_UNAVAILABLE', `${this.peerId} refused the join request`));
+      return;
+    }
+    if (!member) this.#joinRequestsUsed.set(from, used + 1);
+    this.#inboundJoins.set(from, running + 1);
+    const done = () => {
+      const left = (this.#inboundJoins.get(from) ?? 1) - 1;
+      if (left === 0) this.#inboundJoins.delete(from);
+      else this.#inboundJoins.set(from, left);
+    };
+    let pending: Promise<Uint8Array>;
+    try {
+      pending = handler(from, request);
+    } catch {
+      done();
+      reply(new IngotError('JOIN_FAILED', `${this.peerId} answered nothing`));
+      return;
+    }
+    pending.then(
+      (response) => {
+        done();
+        reply(response.byteLength > JOIN_RESPONSE_BYTES_MAX ? new IngotError('JOIN_RESPONSE_TOO_LARGE', `a join response of ${response.byteLength} bytes exceeds ${JOIN_RESPONSE_BYTES_MAX}`) : response.slice());
+      },
+      () => {
+        done();
+        reply(new IngotError('JOIN_FAILED', `${this.peerId} answered nothing`));
+      },
+    );
   }
 
   peers(): PeerInfo[] {
@@ -206,7 +308,11 @@ export class MemoryNetwork implements PeerNetwork {
     if (request.byteLength > SYNC_REQUEST_BYTES_MAX) {
       return Promise.reject(new IngotError('SYNC_REQUEST_TOO_LARGE', `a sync request of ${request.byteLength} bytes exceeds ${SYNC_REQUEST_BYTES_MAX}`));
     }
-    if (!this.#linked.has(peerId)) return Promise.reject(new IngotError('PEER_NOT_CONNECTED', `${peerId} is not connected`));
+    if (!this.#linked.has(peerId)) {
+      // A joiner asking a member that admits it for the join protocol only is told so, as over libp2p.
+      if (this.#hub.joinLinked(this.peerId, peerId)) return Promise.reject(new IngotError('PEER_NOT_MEMBER', `${peerId} answers this peer on the join protocol only`));
+      return Promise.reject(new IngotError('PEER_NOT_CONNECTED', `${peerId} is not connected`));
+    }
     const { promise, resolve, reject } = Promise.withResolvers<Uint8Array>();
     let settled = false;
     const timer = this.#hub.timers.setTimeout(() => {

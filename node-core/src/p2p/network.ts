@@ -28,6 +28,10 @@ export const MESSAGE_BYTES_MAX: Readonly<Record<Topic, number>> = {
 export const SYNC_REQUEST_BYTES_MAX = 1024;
 export const SYNC_RESPONSE_BYTES_MAX = 32 * 1024 * 1024;
 
+/** Largest join-protocol request (a signed transaction and a little more) and answer (a genesis document). */
+export const JOIN_REQUEST_BYTES_MAX = 32 * 1024;
+export const JOIN_RESPONSE_BYTES_MAX = 1024 * 1024;
+
 export interface PeerEvent {
   readonly peerId: string;
   readonly connected: boolean;
@@ -58,5 +62,20 @@ export interface PeerNetwork {
   request(peerId: string, request: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
   /** Answers sync requests; a handler that throws answers nothing and the requester times out or fails. */
   handleRequests(handler: (from: string, request: Uint8Array) => Promise<Uint8Array>): void;
+  /**
+   * Peer ids that may connect for the join protocol and nothing else: the identities of open,
+   * unexpired invites. Their message and sync streams are refused (PEER_NOT_MEMBER), nothing is
+   * sent to them, they are not among `peers()`, and their connections are bounded in number,
+   * lifetime and requests. A peer no longer listed (its invite used or expired) is disconnected.
+   */
+  setJoiners(peerIds: readonly string[]): void;
+  /** Answers join-protocol requests from joiners and members; a handler that throws answers nothing. */
+  handleJoinRequests(handler: (from: string, request: Uint8Array) => Promise<Uint8Array>): void;
+  /**
+   * As a joiner: one request/response exchange on the join protocol with a peer this network lists
+   * as a member (a bootstrap peer), dialling it first when needed. Rejects with the peer's refusal
+   * code (PEER_NOT_MEMBER, JOIN_BUSY, JOIN_LIMIT), JOIN_TIMEOUT or JOIN_FAILED.
+   */
+  joinRequest(peerId: string, request: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
   stop(): Promise<void>;
 }

@@ -1,16 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { IngotError } from '../../src/codec/errors.ts';
+import { JOIN_REQUESTS_PER_CONNECTION_MAX } from '../../src/p2p/limits.ts';
 import { MESSAGE_BYTES_MAX, SYNC_REQUEST_BYTES_MAX, type PeerEvent, type PeerNetwork, type Topic } from '../../src/p2p/network.ts';
 
 /**
  * What every PeerNetwork must do, run against each implementation. A cluster's `networks` list one
  * another as members and are connected when the factory returns; `outsider` knows their peer ids
- * and tries to reach them, but none of them lists it as a member.
+ * and tries to reach them, but none of them lists it as a member. `joiner()` makes a network with a
+ * fresh identity that lists the members as its (bootstrap) peers, as a joining node does; a member
+ * lets it in only after `setJoiners`, and only for the join protocol. The cluster stops it too.
  */
 export interface PeerNetworkCluster {
   readonly networks: readonly PeerNetwork[];
   readonly outsider: PeerNetwork;
+  joiner(): Promise<PeerNetwork>;
   stop(): Promise<void>;
 }
 export type ClusterFactory = (members: number) => Promise<PeerNetworkCluster>;
@@ -181,6 +185,59 @@ export function peerNetworkSuite(name: string, factory: ClusterFactory): void {
       assert.deepEqual(atOutsider, []);
       assert.deepEqual(outsider.peers(), []);
       for (const network of networks) assert.ok(!network.peers().some((peer) => peer.peerId === outsider.peerId));
+    }));
+
+    test('a joiner listed by a member reaches its join protocol and nothing else', { timeout: TEST_TIMEOUT_MS }, withCluster(2, async (cluster) => {
+      const [a, b] = cluster.networks as [PeerNetwork, PeerNetwork];
+      const joiner = await cluster.joiner();
+      a.setJoiners([joiner.peerId]);
+      const echo = async (from: string, request: Uint8Array) => bytes(`${Buffer.from(request).toString()} for ${from}`);
+      a.handleJoinRequests(echo);
+      b.handleJoinRequests(echo);
+      a.handleRequests(async () => bytes('blocks'));
+      const atA = record(a);
+      const atB = record(b);
+      const atJoiner = record(joiner);
+      const events: PeerEvent[] = [];
+      a.onPeer((event) => events.push(event));
+
+      assert.equal(Buffer.from(await joiner.joinRequest(a.peerId, bytes('genesis'), 5_000)).toString(), `genesis for ${joiner.peerId}`);
+      // The sync protocol is refused with a code, so the joiner does not wait for a timeout.
+      await assert.rejects(joiner.request(a.peerId, bytes('blocks'), 5_000), assertCode('PEER_NOT_MEMBER'));
+      joiner.send(a.peerId, 'tx', bytes('let me in'));
+      joiner.broadcast('consensus', bytes('let me in'));
+      a.send(joiner.peerId, 'tx', bytes('leak'));
+      a.broadcast('status', bytes('members only'));
+      await waitFor(() => atB.length === 1, 'the members-only broadcast');
+      // b does not list the joiner: it gets no connection, whatever it asks.
+      await assert.rejects(joiner.joinRequest(b.peerId, bytes('genesis'), 2_000), (error: unknown) => error instanceof IngotError);
+      await sleep(200);
+      assert.deepEqual(atA, []);
+      assert.deepEqual(atB.map((m) => m.from), [a.peerId]);
+      assert.deepEqual(atJoiner, []);
+      assert.deepEqual(events, [], 'a joiner is never reported as a connected peer');
+      for (const network of [a, b]) assert.ok(!network.peers().some((peer) => peer.peerId === joiner.peerId));
+      assert.equal(Buffer.from(await joiner.joinRequest(a.peerId, bytes('status'), 5_000)).toString(), `status for ${joiner.peerId}`);
+    }));
+
+    test('a joiner\'s requests are bounded, and it loses access when no longer listed', { timeout: TEST_TIMEOUT_MS }, withCluster(2, async (cluster) => {
+      const [a] = cluster.networks as [PeerNetwork, PeerNetwork];
+      const joiner = await cluster.joiner();
+      a.setJoiners([joiner.peerId]);
+      a.handleJoinRequests(async () => bytes('ok'));
+      for (let i = 0; i < JOIN_REQUESTS_PER_CONNECTION_MAX; i++) {
+        assert.equal(Buffer.from(await joiner.joinRequest(a.peerId, bytes(`r${i}`), 5_000)).toString(), 'ok');
+      }
+      await assert.rejects(joiner.joinRequest(a.peerId, bytes('one more'), 5_000), assertCode('JOIN_LIMIT'));
+      // A member is never counted against that limit.
+      const [, b] = cluster.networks as [PeerNetwork, PeerNetwork];
+      for (let i = 0; i <= JOIN_REQUESTS_PER_CONNECTION_MAX; i++) assert.equal(Buffer.from(await b.joinRequest(a.peerId, bytes('m'), 5_000)).toString(), 'ok');
+      const other = await cluster.joiner();
+      a.setJoiners([other.peerId]);
+      await sleep(100);
+      await assert.rejects(joiner.joinRequest(a.peerId, bytes('again'), 3_000), (error: unknown) => error instanceof IngotError);
+      assert.equal(Buffer.from(await other.joinRequest(a.peerId, bytes('hi'), 5_000)).toString(), 'ok');
+      await assert.rejects(joiner.joinRequest(a.peerId, bytes('big'.repeat(20_000)), 1_000), assertCode('JOIN_REQUEST_TOO_LARGE'));
     }));
 
     test('removing a member disconnects it on both sides and onPeer reports it', { timeout: TEST_TIMEOUT_MS }, withCluster(3, async ({ networks }) => {
