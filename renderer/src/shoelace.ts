@@ -11,6 +11,7 @@ import '@shoelace-style/shoelace/dist/components/option/option.js';
 import '@shoelace-style/shoelace/dist/components/progress-bar/progress-bar.js';
 import '@shoelace-style/shoelace/dist/components/select/select.js';
 import '@shoelace-style/shoelace/dist/components/spinner/spinner.js';
+import '@shoelace-style/shoelace/dist/components/textarea/textarea.js';
 
 /**
  * Shoelace's own controls (checkbox tick, select chevron, close and copy buttons…) draw these. Its
@@ -42,4 +43,10 @@ export const ICONS_USED = [
   'pencil',
   'download',
   'arrow-repeat',
+  'person-plus',
+  'plus-lg',
+  'qr-code-scan',
+  'hand-thumbs-up',
+  'hand-thumbs-down',
+  'hourglass-split',
 ] as const;

@@ -11,7 +11,9 @@ import '../components/status-bar.ts';
 import '../screens/explorer-screen.ts';
 import '../screens/first-run-screen.ts';
 import '../screens/identity-screen.ts';
+import '../screens/members-screen.ts';
 import '../screens/not-authorised-screen.ts';
+import '../screens/org-detail-screen.ts';
 import '../screens/overview-screen.ts';
 import '../screens/phase-screen.ts';
 import '../screens/settings-screen.ts';
@@ -187,6 +189,7 @@ export class IngotApp extends LitElement {
   #renderNav(current: Section): TemplateResult {
     const items: [Section, string][] = [
       ['overview', msg('Overview', { id: 'nav.overview' })],
+      ['members', msg('Members', { id: 'nav.members' })],
       ['identity', msg('Identity', { id: 'nav.identity' })],
       ['explorer', msg('Explorer', { id: 'nav.explorer' })],
       ['settings', msg('Settings', { id: 'nav.settings' })],
@@ -227,6 +230,10 @@ export class IngotApp extends LitElement {
     switch (route.name) {
       case 'overview':
         return html`<ingot-overview-screen></ingot-overview-screen>`;
+      case 'members':
+        return html`<ingot-members-screen></ingot-members-screen>`;
+      case 'org':
+        return html`<ingot-org-detail-screen .orgId=${route.id}></ingot-org-detail-screen>`;
       case 'identity':
         return html`<ingot-identity-screen></ingot-identity-screen>`;
       case 'settings':

@@ -1,5 +1,7 @@
 export type Route =
   | { name: 'overview' }
+  | { name: 'members' }
+  | { name: 'org'; id: string }
   | { name: 'identity' }
   | { name: 'settings' }
   | { name: 'explorer' }
@@ -9,7 +11,9 @@ export type Route =
 
 export type ExplorerRoute = Extract<Route, { name: 'explorer' | 'block' | 'tx' | 'subject' }>;
 
-export type Section = 'overview' | 'identity' | 'explorer' | 'settings';
+export type Section = 'overview' | 'members' | 'identity' | 'explorer' | 'settings';
+
+const ORG_ID = /^[0-9a-f]{40}$/;
 
 /** `#/explorer/block/5` and friends; anything unknown (or not valid percent-encoding) shows the overview. */
 export function parseRoute(hash: string): Route {
@@ -21,6 +25,7 @@ export function parseRoute(hash: string): Route {
   }
   const [section, kind, value = ''] = parts;
   if (section === 'identity' || section === 'settings') return { name: section };
+  if (section === 'members') return kind === 'org' && ORG_ID.test(value) ? { name: 'org', id: value } : { name: 'members' };
   if (section !== 'explorer') return { name: 'overview' };
   if (kind === 'block' && /^\d+$/.test(value)) return { name: 'block', height: Number(value) };
   if (kind === 'tx' && /^[0-9a-f]{64}$/.test(value)) return { name: 'tx', hash: value };
@@ -36,7 +41,10 @@ export function routeHref(route: Route): string {
       return `#/explorer/tx/${route.hash}`;
     case 'subject':
       return `#/explorer/subject/${encodeURIComponent(route.id)}`;
+    case 'org':
+      return `#/members/org/${route.id}`;
     case 'overview':
+    case 'members':
     case 'identity':
     case 'explorer':
     case 'settings':
@@ -45,5 +53,18 @@ export function routeHref(route: Route): string {
 }
 
 export function sectionOf(route: Route): Section {
-  return route.name === 'block' || route.name === 'tx' || route.name === 'subject' ? 'explorer' : route.name;
+  switch (route.name) {
+    case 'block':
+    case 'tx':
+    case 'subject':
+      return 'explorer';
+    case 'org':
+      return 'members';
+    case 'overview':
+    case 'members':
+    case 'identity':
+    case 'explorer':
+    case 'settings':
+      return route.name;
+  }
 }

@@ -7,9 +7,13 @@ import { connectionContext, sessionContext } from '../app/context.ts';
 import { screenStyles } from '../app/styles.ts';
 import { describeError } from '../rpc/connection.ts';
 import '../components/passphrase-meter.ts';
+import './join-form.ts';
 import { PASSPHRASE_MIN_CHARS } from './passphrase-rules.ts';
 
-/** A fresh data directory: create the consortium with this organisation as its first member. */
+/**
+ * A fresh data directory: create a consortium with this organisation as its first member, or join
+ * one with an invite.
+ */
 export class FirstRunScreen extends LitElement {
   static override properties = {
     organisation: { state: true },
@@ -20,6 +24,7 @@ export class FirstRunScreen extends LitElement {
     remember: { state: true },
     creating: { state: true },
     problem: { state: true },
+    mode: { state: true },
   };
   static override styles = [
     screenStyles,
@@ -39,6 +44,7 @@ export class FirstRunScreen extends LitElement {
   declare remember: boolean;
   declare creating: boolean;
   declare problem: { message: string; code: string } | undefined;
+  declare mode: 'create' | 'join';
   readonly #connection = new ContextConsumer(this, { context: connectionContext });
   readonly #session = new ContextConsumer(this, { context: sessionContext, subscribe: true });
 
@@ -53,9 +59,18 @@ export class FirstRunScreen extends LitElement {
     this.remember = false;
     this.creating = false;
     this.problem = undefined;
+    this.mode = 'create';
   }
 
   override render(): TemplateResult {
+    if (this.mode === 'join') {
+      return html`<div class="card">
+        <h1>${msg('Join with an invite', { id: 'firstRun.joinTitle' })}</h1>
+        <p class="muted">${msg('An admin of the consortium sends you an invite code. Once you join, its admins approve the request, and this node then copies the ledger.', { id: 'join.intro' })}</p>
+        <ingot-join-form></ingot-join-form>
+        <sl-button variant="text" data-testid="firstrun-back-create" @click=${() => (this.mode = 'create')}>${msg('Create a new consortium instead', { id: 'join.createInstead' })}</sl-button>
+      </div>`;
+    }
     const canRemember = this.#session.value?.appState.canRememberPassphrase === true;
     const mismatch = this.confirmation !== '' && this.confirmation !== this.passphrase;
     return html`
@@ -131,8 +146,10 @@ export class FirstRunScreen extends LitElement {
       </div>
       <div class="card">
         <h2>${msg('Join with an invite', { id: 'firstRun.joinTitle' })}</h2>
-        <p class="muted">${msg('Joining an existing consortium comes with invites.', { id: 'firstRun.joinSoon' })}</p>
-        <sl-button disabled data-testid="firstrun-join">${msg('Join with an invite — coming with invites', { id: 'firstRun.join' })}</sl-button>
+        <p class="muted">${msg('Your organisation was invited to an existing consortium: paste the invite code or read its QR code.', { id: 'firstRun.joinIntro' })}</p>
+        <sl-button data-testid="firstrun-join" @click=${() => (this.mode = 'join')}>
+          <sl-icon slot="prefix" name="person-plus"></sl-icon>${msg('Join with an invite', { id: 'firstRun.join' })}
+        </sl-button>
       </div>
     `;
   }
