@@ -31,7 +31,7 @@ const roles = z
   .max(ROLE_NAMES.length)
   .refine((list) => new Set(list).size === list.length, 'each role at most once');
 
-/** Invites last from one hour to 30 days; a week unless asked otherwise. */
+/** Invites (and proposals) last from one hour to 30 days; a week unless asked otherwise. */
 export const INVITE_HOURS_MIN = 1;
 export const INVITE_HOURS_MAX = 720;
 export const INVITE_HOURS_DEFAULT = 168;
@@ -41,15 +41,19 @@ const threshold = z.union([z.literal('majority'), z.object({ yes: z.number().int
 export const policySchema = z.object({ admission: z.union([z.literal('inviter'), threshold]), changes: threshold }).strict();
 export type PolicyJson = z.output<typeof policySchema>;
 
-/** What a proposal may change (docs/membership.md#proposals-and-votes); `admit` is opened by a join request only. */
+/**
+ * What a proposal may change (docs/membership.md#proposals-and-votes); `admit` is opened by a join
+ * request only. `expiresInHours` (1–720) defaults to the contract's week.
+ */
+const proposalHours = z.number().int().min(INVITE_HOURS_MIN).max(INVITE_HOURS_MAX).optional();
 const proposalParams = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('setRoles'), org: orgId, roles }).strict(),
-  z.object({ kind: z.literal('addValidator'), org: orgId, key: hex32, power: z.number().int().min(1).max(1000).default(1) }).strict(),
-  z.object({ kind: z.literal('removeValidator'), key: hex32 }).strict(),
-  z.object({ kind: z.literal('suspend'), org: orgId }).strict(),
-  z.object({ kind: z.literal('reinstate'), org: orgId }).strict(),
-  z.object({ kind: z.literal('remove'), org: orgId }).strict(),
-  z.object({ kind: z.literal('setPolicy'), policy: policySchema }).strict(),
+  z.object({ kind: z.literal('setRoles'), org: orgId, roles, expiresInHours: proposalHours }).strict(),
+  z.object({ kind: z.literal('addValidator'), org: orgId, key: hex32, power: z.number().int().min(1).max(1000).default(1), expiresInHours: proposalHours }).strict(),
+  z.object({ kind: z.literal('removeValidator'), key: hex32, expiresInHours: proposalHours }).strict(),
+  z.object({ kind: z.literal('suspend'), org: orgId, expiresInHours: proposalHours }).strict(),
+  z.object({ kind: z.literal('reinstate'), org: orgId, expiresInHours: proposalHours }).strict(),
+  z.object({ kind: z.literal('remove'), org: orgId, expiresInHours: proposalHours }).strict(),
+  z.object({ kind: z.literal('setPolicy'), policy: policySchema, expiresInHours: proposalHours }).strict(),
 ]);
 export const PROPOSAL_KINDS = ['admit', 'setRoles', 'addValidator', 'removeValidator', 'suspend', 'reinstate', 'remove', 'setPolicy'] as const;
 export type ProposalKind = (typeof PROPOSAL_KINDS)[number];
@@ -66,6 +70,16 @@ export const paramsSchemas = {
     })
     .strict(),
   'app.unlock': z.object({ passphrase: passphrase.min(1, 'must not be empty'), remember: z.boolean().default(false) }).strict(),
+  /** Joins an existing consortium with an invite code (docs/membership.md#joining): createConsortium's fields, less the name, plus the code. */
+  'app.join': z
+    .object({
+      organisation: name,
+      registryId: z.string().trim().max(limits.nameCharsMax).default(''),
+      passphrase: passphrase.min(PASSPHRASE_CHARS_MIN, `must be at least ${PASSPHRASE_CHARS_MIN} characters`),
+      remember: z.boolean().default(false),
+      invite: z.string().trim().min(1, 'must not be empty').max(4096),
+    })
+    .strict(),
   'node.status': z.object({}).strict(),
   'tx.submit': z
     .object({ contract: contractName, method: methodName, payload: jsonObject, waitForCommit: z.boolean().default(false) })
@@ -274,6 +288,31 @@ export interface AppState {
   canRememberPassphrase: boolean;
   /** Why the last unlock or start failed. */
   error?: { code: string; message: string };
+  /** For a node made by joining with an invite: where it stands, until and after its organisation is a member. */
+  join?: JoinProgress;
+}
+
+/**
+ * A joining node: `awaiting-admission` while no member lets it connect (its request waits for the
+ * admins' votes), `syncing` once connected and catching up, `member` when its organisation is on
+ * its ledger and it has caught up.
+ */
+export interface JoinProgress {
+  state: 'awaiting-admission' | 'syncing' | 'member';
+  consortium: string;
+  organisation: string;
+  /** The inviting organisation's id. */
+  inviter: string;
+  /** The requestJoin transaction's hash. */
+  request: string;
+  height: number;
+  /** The highest height a peer reported. */
+  target: number;
+  blocksLeft: number;
+  /** Blocks per second over the last few seconds; null until measured. */
+  rate: number | null;
+  /** Seconds until caught up at that rate; null while unknown. */
+  etaSeconds: number | null;
 }
 
 export interface BlockSummary {
@@ -285,6 +324,7 @@ export interface Results {
   'app.state': AppState;
   'app.createConsortium': AppState;
   'app.unlock': AppState;
+  'app.join': AppState;
   'node.status': {
     consortiumId: string;
     consortiumName: string;
@@ -299,6 +339,8 @@ export interface Results {
     /** Catching up with peers that are ahead: `target` is the highest height a peer reported. */
     sync: { height: number; target: number; syncing: boolean };
     mempool: { size: number; bytes: number };
+    /** Present on a node made by joining: awaiting admission, syncing, or member. */
+    join?: JoinProgress;
   };
   'tx.submit': SubmitResult;
   'tx.submitSigned': SubmitResult;

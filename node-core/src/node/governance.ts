@@ -1,10 +1,14 @@
-import { publicKeyFromRaw } from '@libp2p/crypto/keys';
-import { peerIdFromPublicKey } from '@libp2p/peer-id';
-import type { MemberNodeJson, MemberOrgJson, ParsedParams, Results } from '../api/methods.ts';
+import { randomBytes } from 'node:crypto';
+import type { JsonValue } from '../api/json.ts';
+import type { InviteJson, MemberNodeJson, MemberOrgJson, ParsedParams, ProposalJson, Results } from '../api/methods.ts';
+import type { CanonicalValue } from '../codec/cbor.ts';
 import { IngotError } from '../codec/errors.ts';
-import { readOrg, readOrgIds } from '../contracts/membership-state.ts';
+import { encodeInviteCode, INVITE_PEERS_MAX, signInvite } from '../codec/invite-code.ts';
+import { listProposals as openProposalViews, peerIdOfKey, readInvite, readOrgs, readProposal, type Invite, type ProposalView } from '../contracts/governance.ts';
+import { inviteKeyFromSecret } from '../crypto/invite-key.ts';
 import { toHex } from '../crypto/hex.ts';
-import type { IngotNode } from './node.ts';
+import type { Transaction } from '../ledger/transaction.ts';
+import type { CommitOutcome, IngotNode } from './node.ts';
 
 /**
  * Governance as this node's organisation takes part in it (docs/membership.md): invites it hands
@@ -12,18 +16,11 @@ import type { IngotNode } from './node.ts';
  * transaction signed with the organisation key and awaited until its block commits.
  */
 
-/** The libp2p peer id of a node whose Ed25519 public key is `key` (a validator's key is its node key). */
-export function peerIdOfNodeKey(key: Uint8Array): string {
-  return peerIdFromPublicKey(publicKeyFromRaw(key)).toString();
-}
-
 export async function listMembers(node: IngotNode): Promise<Results['members.list']> {
   const connected = new Map(node.peers.map((peer) => [peer.peerId, peer.connection]));
-  const power = new Map((await node.validators()).map((v) => [peerIdOfNodeKey(v.key), v.power]));
+  const power = new Map((await node.validators()).map((v) => [peerIdOfKey(v.key), v.power]));
   const orgs: MemberOrgJson[] = [];
-  for (const id of await readOrgIds(node.ledger)) {
-    const org = await readOrg(node.ledger, id);
-    if (org === undefined) continue;
+  for (const org of await readOrgs(node.ledger)) {
     const nodes = org.nodes.map((peerId): MemberNodeJson => {
       const self = peerId === node.nodeKey.peerId;
       const connection = connected.get(peerId) ?? null;
@@ -45,30 +42,197 @@ export async function listMembers(node: IngotNode): Promise<Results['members.lis
   return { orgs };
 }
 
-function notYet(method: string): never {
-  throw new IngotError('GOVERNANCE_UNAVAILABLE', `${method} needs the membership contract's governance methods, which this node does not have yet`);
+/** Submits a membership call signed by this node's organisation and waits for its block; a refusal becomes the call's error. */
+async function commitMembership(node: IngotNode, method: string, payload: Record<string, JsonValue>): Promise<{ tx: Transaction; outcome: CommitOutcome }> {
+  const tx = await node.submit('membership', method, payload);
+  const outcome = await node.waitForCommit(tx);
+  if (!outcome.receipt.ok) throw new IngotError(outcome.receipt.code, outcome.receipt.message);
+  return { tx, outcome };
 }
 
-export async function createInvite(_node: IngotNode, _params: ParsedParams<'invites.create'>): Promise<Results['invites.create']> {
-  return notYet('invites.create');
+const PROPOSAL_PREFIX = 'proposal/';
+const INVITE_PREFIX = 'invite/';
+
+/**
+ * The ids of every state record under `prefix`, in key order. State is stored in key order, so the
+ * scan stops at the first key past the prefix. Closed invites and proposals stay in state but leave
+ * the contract's open indexes; this is how they are found again.
+ */
+async function keysUnder(node: IngotNode, prefix: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const [key] of node.ledger.stateEntries()) {
+    if (key.startsWith(prefix)) found.push(key.slice(prefix.length));
+    else if (key > prefix) break;
+  }
+  return found;
 }
 
-export async function listInvites(_node: IngotNode): Promise<Results['invites.list']> {
-  return notYet('invites.list');
+const HOUR_MS = 3_600_000;
+
+/** Bootstrap addresses for an invite: this node's dialable addresses, direct ones first, relayed ones after. */
+function bootstrapPeers(node: IngotNode): string[] {
+  const addresses = node.addresses().filter((address) => /\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/.test(address));
+  const relayed = (address: string) => address.includes('/p2p-circuit');
+  return [...addresses.filter((a) => !relayed(a)), ...addresses.filter(relayed)].slice(0, INVITE_PEERS_MAX);
 }
 
-export async function revokeInvite(_node: IngotNode, _params: ParsedParams<'invites.revoke'>): Promise<Results['invites.revoke']> {
-  return notYet('invites.revoke');
+export async function createInvite(node: IngotNode, params: ParsedParams<'invites.create'>): Promise<Results['invites.create']> {
+  const peers = bootstrapPeers(node);
+  if (peers.length === 0) {
+    throw new IngotError('NO_BOOTSTRAP_ADDRESS', 'this node has no address another node could dial (it listens nowhere and holds no relay reservation), so an invite from it could not be used; listen with --listen or connect to a member offering relay');
+  }
+  const secret = new Uint8Array(randomBytes(32));
+  const inviteKey = inviteKeyFromSecret(secret);
+  const expiresAt = node.clock.now() + params.expiresInHours * HOUR_MS;
+  const orgKey = await node.orgSigningKey();
+  // The code is signed before the invite goes on the ledger: an invite nobody could use is never recorded.
+  let code: string | undefined;
+  for (let count = peers.length; code === undefined; count--) {
+    const invite = signInvite(
+      {
+        v: 1,
+        chain: node.ledger.chainId,
+        consortium: node.genesis.name,
+        peers: peers.slice(0, count),
+        org: params.organisation,
+        roles: params.roles,
+        expires: expiresAt,
+        secret,
+        inviter: node.orgId,
+        inviterKey: orgKey.publicKey,
+      },
+      (message) => orgKey.sign(message),
+    );
+    try {
+      code = encodeInviteCode(invite);
+    } catch (error) {
+      // Too many long (relayed) addresses: drop the last until the code fits.
+      if (!(error instanceof IngotError && error.code === 'INVITE_TOO_LARGE' && count > 1)) throw error;
+    }
+  }
+  const { tx, outcome } = await commitMembership(node, 'createInvite', {
+    inviteKey: toHex(inviteKey.publicKey),
+    organisation: params.organisation,
+    roles: [...params.roles],
+    expiresAt,
+  });
+  return { code, inviteKey: toHex(inviteKey.publicKey), expiresAt, hash: tx.idHex, height: outcome.height };
 }
 
-export async function listProposals(_node: IngotNode, _params: ParsedParams<'proposals.list'>): Promise<Results['proposals.list']> {
-  return notYet('proposals.list');
+function inviteJson(invite: Invite, createdAt: number, now: number): InviteJson {
+  const expired = invite.status === 'expired' || (invite.status === 'open' && invite.expiresAt < now);
+  return {
+    inviteKey: toHex(invite.key),
+    organisation: invite.organisation,
+    roles: [...invite.roles],
+    expiresAt: invite.expiresAt,
+    inviter: invite.inviter,
+    status: expired ? 'expired' : invite.status,
+    createdAt,
+    usedBy: invite.usedBy,
+  };
 }
 
-export async function createProposal(_node: IngotNode, _params: ParsedParams<'proposals.create'>): Promise<Results['proposals.create']> {
-  return notYet('proposals.create');
+/** Every invite on the ledger, newest first; `expired` is judged by the latest block's time. */
+export async function listInvites(node: IngotNode): Promise<Results['invites.list']> {
+  const state = node.ledger;
+  const keys = await keysUnder(node, INVITE_PREFIX);
+  const invites = (await Promise.all(keys.map((key) => readInvite(state, key)))).filter((invite) => invite !== undefined);
+  invites.sort((a, b) => b.createdAt - a.createdAt);
+  const times = await blockTimes(node, invites.map((invite) => invite.createdAt));
+  const now = state.head.time;
+  return { invites: invites.map((invite) => inviteJson(invite, times.get(invite.createdAt) ?? 0, now)) };
 }
 
-export async function vote(_node: IngotNode, _params: ParsedParams<'proposals.vote'>): Promise<Results['proposals.vote']> {
-  return notYet('proposals.vote');
+export async function revokeInvite(node: IngotNode, params: ParsedParams<'invites.revoke'>): Promise<Results['invites.revoke']> {
+  const { tx, outcome } = await commitMembership(node, 'revokeInvite', { inviteKey: params.inviteKey });
+  return { hash: tx.idHex, height: outcome.height };
+}
+
+function jsonOf(value: CanonicalValue): JsonValue {
+  if (value instanceof Uint8Array) return toHex(value);
+  if (Array.isArray(value)) return value.map(jsonOf);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonOf(v as CanonicalValue)]));
+  return value as JsonValue;
+}
+
+/** Block times by height, for records that keep the height they were made at. */
+async function blockTimes(node: IngotNode, heights: Iterable<number>): Promise<Map<number, number>> {
+  const unique = [...new Set(heights)];
+  const headers = await Promise.all(unique.map((height) => node.ledger.header(height)));
+  return new Map(unique.map((height, i) => [height, headers[i]?.time ?? 0]));
+}
+
+function proposalJson(proposal: ProposalView, createdAt: number, now: number, self: string): ProposalJson {
+  const { kind, ...fields } = proposal.effect;
+  const expired = proposal.status === 'open' && proposal.expiresAt < now;
+  return {
+    id: proposal.id,
+    kind,
+    subject: proposal.subject,
+    details: jsonOf(fields as Record<string, CanonicalValue>) as Record<string, JsonValue>,
+    // A join request is no organisation's proposal: the inviter stands for it.
+    proposer: proposal.proposer ?? (proposal.effect.kind === 'admit' ? proposal.effect.inviter : ''),
+    createdAt,
+    expiresAt: proposal.expiresAt,
+    status: expired ? 'expired' : proposal.status,
+    tally: {
+      yes: proposal.tally.yes,
+      no: proposal.tally.no,
+      needed: proposal.tally.needed,
+      voters: proposal.tally.voters.length,
+      votes: Object.entries(proposal.votes).map(([org, choice]) => ({ org, choice })),
+    },
+    ownVote: proposal.votes[self] ?? null,
+  };
+}
+
+/** Open proposals first, then (with includeClosed) the decided and expired ones; newest first within each. */
+export async function listProposals(node: IngotNode, params: ParsedParams<'proposals.list'>): Promise<Results['proposals.list']> {
+  const state = node.ledger;
+  let views: ProposalView[];
+  if (params.includeClosed) {
+    const ids = await keysUnder(node, PROPOSAL_PREFIX);
+    views = (await Promise.all(ids.map((id) => readProposal(state, id)))).filter((view) => view !== undefined);
+  } else {
+    views = await openProposalViews(state);
+  }
+  const times = await blockTimes(node, views.map((view) => view.createdAt));
+  const now = state.head.time;
+  const all = views.map((view) => proposalJson(view, times.get(view.createdAt) ?? 0, now, node.orgId));
+  all.sort((a, b) => Number(b.status === 'open') - Number(a.status === 'open') || b.createdAt - a.createdAt);
+  return { proposals: params.includeClosed ? all : all.filter((proposal) => proposal.status === 'open') };
+}
+
+const hoursFromNow = (node: IngotNode, hours: number | undefined): Record<string, JsonValue> => (hours === undefined ? {} : { expiresAt: node.clock.now() + hours * HOUR_MS });
+
+/** The payload of membership.propose. */
+function proposePayload(node: IngotNode, params: ParsedParams<'proposals.create'>): Record<string, JsonValue> {
+  const expiry = hoursFromNow(node, params.expiresInHours);
+  switch (params.kind) {
+    case 'setRoles':
+      return { kind: params.kind, org: params.org, roles: [...params.roles], ...expiry };
+    case 'addValidator':
+      return { kind: params.kind, org: params.org, key: params.key, power: params.power, ...expiry };
+    case 'removeValidator':
+      return { kind: params.kind, key: params.key, ...expiry };
+    case 'suspend':
+    case 'reinstate':
+    case 'remove':
+      return { kind: params.kind, org: params.org, ...expiry };
+    case 'setPolicy':
+      return { kind: params.kind, policy: params.policy, ...expiry };
+  }
+}
+
+export async function createProposal(node: IngotNode, params: ParsedParams<'proposals.create'>): Promise<Results['proposals.create']> {
+  const { tx, outcome } = await commitMembership(node, 'propose', proposePayload(node, params));
+  return { id: tx.idHex, hash: tx.idHex, height: outcome.height };
+}
+
+export async function vote(node: IngotNode, params: ParsedParams<'proposals.vote'>): Promise<Results['proposals.vote']> {
+  const { tx, outcome } = await commitMembership(node, 'vote', { proposal: params.id, choice: params.choice });
+  const proposal = await readProposal(node.ledger, params.id);
+  const expired = proposal !== undefined && proposal.status === 'open' && proposal.expiresAt < node.ledger.head.time;
+  return { hash: tx.idHex, height: outcome.height, status: proposal === undefined ? 'open' : expired ? 'expired' : proposal.status };
 }
