@@ -21,9 +21,10 @@ import { startRpcServer } from '../src/rpc/server.ts';
 import { LOOPBACK_P2P, TEST_KDF, TEST_PASSPHRASE, tempDir } from './support/temp-node.ts';
 
 /**
- * Governance over the RPC API on a consortium of two admin organisations: the node runs for the
- * first (the only validator); the second has no node here and signs its own transactions, which
- * reach the ledger through tx.submitSigned. So votes can be counted, duplicated and decided.
+ * Governance over the RPC API on a consortium of two admin organisations: the node under test runs
+ * for the first (the only validator); the second signs its own transactions, which reach the ledger
+ * through tx.submitSigned, so votes can be counted, duplicated and decided. The second's node
+ * starts in the middle, on loopback, to show up in members.list.
  */
 
 interface RpcErrorReply {
@@ -37,6 +38,14 @@ interface RpcReply {
 }
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 const HOUR_MS = 3_600_000;
 
 function resultOf<T>(reply: RpcReply): T {
@@ -60,6 +69,8 @@ interface Consortium {
   partner: { id: string; key: SigningKey };
   peerId: string;
   validatorKey: string;
+  /** The partner's node (listed in genesis, offline until this starts it), dialling the founder's node over loopback. */
+  partnerNode: { peerId: string; start(): Promise<void> };
   /** Moves the node's clock (and so the time of the blocks it makes) forward. */
   advanceClock(ms: number): void;
   rpc(method: string, params?: unknown): Promise<RpcReply>;
@@ -78,22 +89,28 @@ async function startTwoAdminConsortium(): Promise<Consortium> {
   const founderKey = signingKeyFromSeed(founderSecrets.signingSeeds[0] as Uint8Array);
   const partnerSecrets = generateOrgSecrets();
   const partnerKey = signingKeyFromSeed(partnerSecrets.signingSeeds[0] as Uint8Array);
+  const partnerPaths = dataPaths(join(dir, 'partner'));
+  await mkdir(partnerPaths.dir, { recursive: true, mode: 0o700 });
+  await writeKeyStore(partnerPaths.keyStore, partnerSecrets, TEST_PASSPHRASE, TEST_KDF);
+  const partnerNodeKey = await createNodeKey(partnerPaths);
   const genesis: Genesis = {
     v: 1,
     name: 'Governance test consortium',
     time: Date.now(),
     orgs: [
       { name: 'Founder Works', registryId: 'REG-F', roles: ['admin', 'validator', 'member'], signingKey: founderKey.publicKey, encryptionKey: x25519PublicKey(founderSecrets.encryptionKey), nodes: [nodeKey.peerId] },
-      { name: 'Partner Foundry', registryId: 'REG-P', roles: ['admin', 'member'], signingKey: partnerKey.publicKey, encryptionKey: x25519PublicKey(partnerSecrets.encryptionKey), nodes: [] },
+      { name: 'Partner Foundry', registryId: 'REG-P', roles: ['admin', 'member'], signingKey: partnerKey.publicKey, encryptionKey: x25519PublicKey(partnerSecrets.encryptionKey), nodes: [partnerNodeKey.peerId] },
     ],
     validators: [{ key: nodeKey.signing.publicKey, org: 0, power: 1 }],
   };
   await writeGenesis(paths.ledger, genesis);
+  await writeGenesis(partnerPaths.ledger, genesis);
   await writeConfig(paths, { ...DEFAULT_CONFIG, api: { host: '127.0.0.1', port: 0 }, blockIntervalMs: 20, p2p: LOOPBACK_P2P });
   let offset = 0;
   const clock: Clock = { now: () => Date.now() + offset, setTimeout: systemClock.setTimeout };
   const host = await NodeHost.start({ dataDir, clock }, TEST_PASSPHRASE);
   const server = await startRpcServer(host, { port: 0, apiFile: paths.api });
+  let partnerHost: NodeHost | undefined;
   const url = `http://127.0.0.1:${server.port}/rpc`;
   let id = 0;
   return {
@@ -101,6 +118,14 @@ async function startTwoAdminConsortium(): Promise<Consortium> {
     partner: { id: orgIdOf(partnerKey.publicKey), key: partnerKey },
     peerId: nodeKey.peerId,
     validatorKey: hex(nodeKey.signing.publicKey),
+    partnerNode: {
+      peerId: partnerNodeKey.peerId,
+      async start() {
+        const peers = host.node.addresses().filter((address) => address.startsWith('/ip4/127.0.0.1/'));
+        await writeConfig(partnerPaths, { ...DEFAULT_CONFIG, api: { host: '127.0.0.1', port: 0 }, blockIntervalMs: 20, p2p: { ...LOOPBACK_P2P, peers } });
+        partnerHost = await NodeHost.start({ dataDir: partnerPaths.dir }, TEST_PASSPHRASE);
+      },
+    },
     advanceClock(ms) {
       offset += ms;
     },
@@ -114,6 +139,7 @@ async function startTwoAdminConsortium(): Promise<Consortium> {
       return (await response.json()) as RpcReply;
     },
     async close() {
+      await partnerHost?.close();
       await server.close();
       await host.close();
       await remove();
@@ -195,8 +221,18 @@ describe('governance over RPC', { timeout: 120_000 }, () => {
     assert.deepEqual(founder.nodes, [{ peerId: c.peerId, online: true, connection: null, validator: { power: 1 } }]);
     assert.equal(partner.self, false);
     assert.deepEqual(partner.roles, ['admin', 'member']);
-    assert.deepEqual(partner.nodes, []);
+    assert.deepEqual(partner.nodes, [{ peerId: c.partnerNode.peerId, online: false, connection: null, validator: null }], 'the partner\'s node is not running yet');
     assert.equal(partner.signingKey, hex(c.partner.key.publicKey));
+  });
+
+  test('members.list shows a member\'s node online and directly connected once it dials in', async () => {
+    await c.partnerNode.start();
+    let nodes: Results['members.list']['orgs'][number]['nodes'] = [];
+    await waitFor(async () => {
+      nodes = resultOf<Results['members.list']>(await c.rpc('members.list')).orgs.find((org) => org.id === c.partner.id)?.nodes ?? [];
+      return nodes[0]?.online === true;
+    }, 'the partner node to connect', 15_000);
+    assert.deepEqual(nodes, [{ peerId: c.partnerNode.peerId, online: true, connection: 'direct', validator: null }]);
   });
 
   test('an invite is committed, carries a code signed by the founder, is listed open, and can be revoked once', async () => {
