@@ -69,11 +69,15 @@ async function keysUnder(node: IngotNode, prefix: string): Promise<string[]> {
 
 const HOUR_MS = 3_600_000;
 
-/** Bootstrap addresses for an invite: this node's dialable addresses, direct ones first, relayed ones after. */
+/**
+ * Bootstrap addresses for an invite: this node's dialable addresses — direct ones first, then those
+ * through a relay, then loopback ones (useful only on this machine), so that trimming to the code's
+ * limits drops the least useful.
+ */
 function bootstrapPeers(node: IngotNode): string[] {
   const addresses = node.addresses().filter((address) => /\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/.test(address));
-  const relayed = (address: string) => address.includes('/p2p-circuit');
-  return [...addresses.filter((a) => !relayed(a)), ...addresses.filter(relayed)].slice(0, INVITE_PEERS_MAX);
+  const rank = (address: string) => (address.includes('/p2p-circuit') ? 1 : /^\/(?:ip4\/127\.|ip6\/::1\/)/.test(address) ? 2 : 0);
+  return addresses.map((address, index) => ({ address, index })).sort((a, b) => rank(a.address) - rank(b.address) || a.index - b.index).map((entry) => entry.address).slice(0, INVITE_PEERS_MAX);
 }
 
 export async function createInvite(node: IngotNode, params: ParsedParams<'invites.create'>): Promise<Results['invites.create']> {
