@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { killStrays, startNode, tempDir, type RunningNode } from '../support/cli.ts';
+import type { Browser } from 'playwright-core';
+import { killStrays, tempDir } from '../support/cli.ts';
 import { launchBrowser, openPage, type WatchedPage } from './support/browser.ts';
+import { assertNoProblems, byTestId, chooseOption, inputOf, startUi, steps, uiAddress } from './support/ui.ts';
 
 /**
  * The web-mode UI end to end: a real node started by `ingot ui` in a temp directory, Debian's
@@ -20,43 +21,6 @@ after(async () => {
   await browser.close();
   killStrays();
 });
-
-const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
-/** Shoelace inputs render their <input> in an open shadow root, which locators pierce. */
-const inputOf = (page: Page, id: string) => page.locator(`[data-testid="${id}"] input`);
-
-async function startUi(dataDir: string): Promise<RunningNode> {
-  return startNode(dataDir, { command: 'ui', args: ['--port', '0'], passphrase: undefined });
-}
-
-const uiAddress = (node: RunningNode) => `http://127.0.0.1:${node.api.port}/#token=${node.api.token}`;
-
-/** Waits out the listbox's open and close animations, which would swallow a click. */
-async function chooseOption(page: Page, selectId: string, value: string): Promise<void> {
-  await byTestId(page, selectId).click();
-  await page.locator(`[data-testid="${selectId}"][open]`).waitFor();
-  await page.locator(`[data-testid="${selectId}"] sl-option[value="${value}"]`).click();
-  await page.locator(`[data-testid="${selectId}"][open]`).waitFor({ state: 'detached' });
-  await page.locator(`[data-testid="${selectId}"] sl-popup [part~="popup"]`).waitFor({ state: 'hidden' });
-}
-
-/** `expected` names errors the test caused on purpose, such as a refused connection while the node was stopped. */
-/** Runs a test's steps; on failure the page as it was goes to `failure-<name>.png` and its problems into the error. */
-async function steps(watched: WatchedPage, name: string, run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } catch (error) {
-    await watched.screenshot(`failure-${name}`).catch(() => undefined);
-    const problems = watched.problems();
-    if (problems.length > 0 && error instanceof Error) error.message += `\npage problems:\n${problems.join('\n')}`;
-    throw error;
-  }
-}
-
-function assertNoProblems(watched: WatchedPage, token: string, expected?: RegExp): void {
-  assert.deepEqual(watched.problems().filter((problem) => expected === undefined || !expected.test(problem)), []);
-  assert.equal(watched.consoleText().includes(token), false, 'the page never logs the API token');
-}
 
 test('first run, a profile change seen in the Explorer with its proof verified, Chinese and back, and a reload that stays signed in', async () => {
   const { dir, remove } = await tempDir('ingot-e2e-');
