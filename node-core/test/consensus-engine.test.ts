@@ -11,7 +11,7 @@ import { toHex } from '../src/crypto/hex.ts';
 import { commitProblem, voteSignBytes } from '../src/ledger/block.ts';
 import type { LedgerDatabase } from '../src/ledger/database.ts';
 import { Ledger } from '../src/ledger/ledger.ts';
-import { signTransaction } from '../src/ledger/transaction.ts';
+import { parseTransaction, signTransaction } from '../src/ledger/transaction.ts';
 import { BlockSync } from '../src/node/block-sync.ts';
 import { systemClock } from '../src/node/clock.ts';
 import { ConsensusEngine, type Equivocation } from '../src/node/consensus-engine.ts';
@@ -63,17 +63,20 @@ async function cluster(size: number) {
     network.setMembers(names);
     member.ledger = ledger;
     member.mempool = new Mempool({ txsMax: 10_000, bytesMax: 1 << 26 });
-    const verifyUnknown = async (txs: readonly { body: { signer: Uint8Array }; id: Uint8Array; sig: Uint8Array }[]) => {
-      if (txs.some((tx) => !verifySignature(tx.body.signer, tx.id, tx.sig))) throw new Error('bad signature');
+    const received = {
+      parse: parseTransaction,
+      verifyUnknown: async (txs: readonly { body: { signer: Uint8Array }; id: Uint8Array; sig: Uint8Array }[]) => {
+        if (txs.some((tx) => !verifySignature(tx.body.signer, tx.id, tx.sig))) throw new Error('bad signature');
+      },
     };
     member.engine = new ConsensusEngine({
       ledger, mempool: member.mempool, nodeKey: member.nodeKey, clock: systemClock, network, timeouts: TIMEOUTS,
-      signingStore: new SigningStore(join(dir, `${member.name}-signing.json`)), blockIntervalMs: 20, verifyUnknown,
+      signingStore: new SigningStore(join(dir, `${member.name}-signing.json`)), blockIntervalMs: 20, received,
       onCommitted: () => undefined, onDropped: () => undefined,
       onEvidence: (evidence) => member.evidence.push(evidence),
       onFailure: (error) => { console.error(`${member.name} failed:`, error); },
     });
-    member.sync = new BlockSync({ ledger, network, engine: member.engine, verifyUnknown, onCommitted: () => undefined });
+    member.sync = new BlockSync({ ledger, network, engine: member.engine, received, onCommitted: () => undefined });
     member.sync.start();
     await member.engine.start();
   };

@@ -6,7 +6,7 @@ import { signingKeyFromSeed } from '../src/crypto/ed25519.ts';
 import { genesisBlock } from '../src/contracts/genesis.ts';
 import type { LedgerDatabase } from '../src/ledger/database.ts';
 import { Ledger } from '../src/ledger/ledger.ts';
-import { signTransaction, type Transaction } from '../src/ledger/transaction.ts';
+import { parseTransaction, signTransaction, type Transaction } from '../src/ledger/transaction.ts';
 import type { CommittedBlock } from '../src/node/block-builder.ts';
 import type { Clock } from '../src/node/clock.ts';
 import { ConsensusEngine } from '../src/node/consensus-engine.ts';
@@ -51,7 +51,7 @@ function engineFor(ledger: Ledger, mempool: Mempool, clock: Clock, dir: string, 
   return new ConsensusEngine({
     ledger, mempool, nodeKey: validatorKey, clock, network: new MemoryHub().create('self'),
     signingStore: new SigningStore(join(dir, `signing-${Math.random()}.json`)), blockIntervalMs: 100,
-    verifyUnknown: async () => undefined,
+    received: { parse: parseTransaction, verifyUnknown: async () => undefined },
     onCommitted: handlers.onCommitted ?? (() => undefined), onDropped: handlers.onDropped ?? (() => undefined),
     onEvidence: () => undefined, onFailure: handlers.onFailure,
   });

@@ -6,7 +6,7 @@ import { decodeGenesis } from '../../node-core/src/codec/messages.ts';
 import { signingKeyFromSeed } from '../../node-core/src/crypto/ed25519.ts';
 import { blockHash, signPrecommit } from '../../node-core/src/ledger/block.ts';
 import { Ledger } from '../../node-core/src/ledger/ledger.ts';
-import type { Transaction } from '../../node-core/src/ledger/transaction.ts';
+import { parseTransaction, type Transaction } from '../../node-core/src/ledger/transaction.ts';
 import { buildBlock } from '../../node-core/src/node/block-builder.ts';
 import { BlockSync } from '../../node-core/src/node/block-sync.ts';
 import { systemClock } from '../../node-core/src/node/clock.ts';
@@ -68,19 +68,19 @@ export async function syncBench(dir: string, txCount: number, blockTxs: number, 
     const network = hub.create(name);
     const mempool = new Mempool((await readConfig(dataPaths(sourceDir))).mempool);
     // As the node does: signatures of transactions not in its own mempool are checked on the worker threads.
-    const verifyUnknown = async (txs: readonly Transaction[]) => {
+    const received = { parse: parseTransaction, verifyUnknown: async (txs: readonly Transaction[]) => {
       const unknown = txs.filter((tx) => !mempool.has(tx.idHex));
       const valid = await verifier.verifyBatch(unknown.map((tx) => ({ publicKey: tx.body.signer, message: tx.id, signature: tx.sig })));
       const bad = valid.indexOf(false);
       if (bad !== -1) throw new IngotError('TX_BAD_SIGNATURE', `transaction ${unknown[bad]?.idHex} has a bad signature`);
-    };
+    } };
     const engine = new ConsensusEngine({
-      ledger, mempool, nodeKey: key, clock: systemClock, network, blockIntervalMs: 1000, verifyUnknown,
+      ledger, mempool, nodeKey: key, clock: systemClock, network, blockIntervalMs: 1000, received,
       signingStore: new SigningStore(join(dir, `sync-${name}-signing.json`)),
       onCommitted, onDropped: () => undefined, onEvidence: () => undefined,
       onFailure: (error) => console.error(`sync bench: ${name} failed:`, error),
     });
-    const sync = new BlockSync({ ledger, network, engine, verifyUnknown, onCommitted });
+    const sync = new BlockSync({ ledger, network, engine, received, onCommitted });
     sync.start();
     await engine.start();
     stops.push(async () => {

@@ -6,7 +6,7 @@ import { merkleRoot } from '../crypto/merkle.ts';
 import { executeBlock } from '../contracts/execute.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { nextStateRoot, type WriteSet } from '../ledger/state.ts';
-import { parseTransaction, type Transaction } from '../ledger/transaction.ts';
+import type { Transaction } from '../ledger/transaction.ts';
 import type { Mempool } from './mempool.ts';
 
 /** A block as committed, for whoever listens to new blocks. */
@@ -74,12 +74,20 @@ export async function buildBlock(ledger: Ledger, txs: readonly Transaction[], pr
   return { header, txs, receipts, writes };
 }
 
+/** How a node reads the transactions of a block it received. */
+export interface ReceivedTransactions {
+  /** Decodes one transaction, or returns the one this node parsed from the same bytes before. */
+  parse(bytes: Uint8Array): Transaction;
+  /** Throws TX_BAD_SIGNATURE for the first transaction whose signature fails, checking only those this node has not checked itself. */
+  verifyUnknown(txs: readonly Transaction[]): Promise<void>;
+}
+
 /**
  * Re-executes a block received from a peer on the head and checks that its header is exactly what
  * that execution gives; the reason for refusing it otherwise. Its own time must lie after the
- * head's; `verifyUnknown` throws TX_BAD_SIGNATURE for a transaction whose signature fails.
+ * head's.
  */
-export async function executeReceivedBlock(ledger: Ledger, block: Block, verifyUnknown: (txs: readonly Transaction[]) => Promise<void>): Promise<ExecutedBlock> {
+export async function executeReceivedBlock(ledger: Ledger, block: Block, received: ReceivedTransactions): Promise<ExecutedBlock> {
   const head = ledger.head;
   const { header } = block;
   const refuse = (why: string) => new IngotError('BLOCK_INVALID', `block ${header.height}: ${why}`);
@@ -88,12 +96,12 @@ export async function executeReceivedBlock(ledger: Ledger, block: Block, verifyU
   if (!bytesEqual(header.prev, head.hash)) throw refuse('does not extend the head');
   if (header.time <= head.time) throw refuse('its time is not after the previous block');
   if (block.txs.length > limits.blockTxsMax || block.txs.reduce((sum, tx) => sum + tx.length, 0) > limits.blockBytesMax) throw refuse('too large');
-  const txs = block.txs.map((bytes) => parseTransaction(bytes));
+  const txs = block.txs.map((bytes) => received.parse(bytes));
   const ids = new Set(txs.map((tx) => tx.idHex));
   if (ids.size !== txs.length) throw refuse('a transaction appears twice');
   if ((await ledger.hasTransactions(txs.map((tx) => tx.id))).some((found) => found)) throw refuse('a transaction is already committed');
   // Signatures the node already checked (its mempool's transactions) are not checked again.
-  await verifyUnknown(txs);
+  await received.verifyUnknown(txs);
   const executed = await buildBlock(ledger, txs, header.proposer, header.time, { verifySignatures: false });
   for (const field of ['txRoot', 'resultsRoot', 'stateRoot'] as const) {
     if (!bytesEqual(executed.header[field], header[field])) throw refuse(`${field} does not match its transactions`);

@@ -12,10 +12,9 @@ import { IngotError } from '../codec/errors.ts';
 import { readValidators } from '../contracts/membership-state.ts';
 import { commitProblem } from '../ledger/block.ts';
 import type { Ledger } from '../ledger/ledger.ts';
-import type { Transaction } from '../ledger/transaction.ts';
 import { SYNC_RESPONSE_BYTES_MAX, type PeerNetwork } from '../p2p/network.ts';
 import { executeReceivedBlock } from './block-builder.ts';
-import type { CommittedBlock } from './block-builder.ts';
+import type { CommittedBlock, ReceivedTransactions } from './block-builder.ts';
 import type { ConsensusEngine } from './consensus-engine.ts';
 
 export const SYNC_REQUEST_TIMEOUT_MS = 10_000;
@@ -33,7 +32,8 @@ export interface BlockSyncOptions {
   readonly ledger: Ledger;
   readonly network: PeerNetwork;
   readonly engine: ConsensusEngine;
-  readonly verifyUnknown: (txs: readonly Transaction[]) => Promise<void>;
+  /** Parses and checks the transactions of received blocks. */
+  readonly received: ReceivedTransactions;
   readonly onCommitted: (block: CommittedBlock) => void;
 }
 
@@ -130,12 +130,12 @@ export class BlockSync {
 
   /** Commits one certified block on the head (one the head already has is passed over); false when it does not check out. */
   async #apply(block: SyncResponse['blocks'][number]['block'], commit: SyncResponse['blocks'][number]['commit']): Promise<boolean> {
-    const { ledger, verifyUnknown, onCommitted } = this.#options;
+    const { ledger, received, onCommitted } = this.#options;
     if (block.header.height !== ledger.head.height + 1) return block.header.height <= ledger.head.height;
     const validators = await readValidators(ledger);
     if (commitProblem(commit, block.header, validators) !== undefined) return false;
     try {
-      const executed = await executeReceivedBlock(ledger, block, verifyUnknown);
+      const executed = await executeReceivedBlock(ledger, block, received);
       await ledger.commit({ ...executed, commit });
       onCommitted({ header: executed.header, txs: executed.txs, receipts: executed.receipts });
       return true;

@@ -11,7 +11,7 @@ import type { Ledger } from '../ledger/ledger.ts';
 import type { Transaction } from '../ledger/transaction.ts';
 import type { PeerNetwork } from '../p2p/network.ts';
 import { blockOf, buildBlock, executeReceivedBlock, takeCandidates, type ExecutedBlock } from './block-builder.ts';
-import type { CommittedBlock } from './block-builder.ts';
+import type { CommittedBlock, ReceivedTransactions } from './block-builder.ts';
 import type { Clock } from './clock.ts';
 import type { Mempool } from './mempool.ts';
 import type { SignedRecord, SigningStore } from './signing-store.ts';
@@ -43,8 +43,8 @@ export interface ConsensusEngineOptions {
   readonly signingStore: SigningStore;
   readonly blockIntervalMs: number;
   readonly timeouts?: TimeoutConfig;
-  /** Checks the signatures of transactions this node has not verified itself (those not in its mempool). */
-  readonly verifyUnknown: (txs: readonly Transaction[]) => Promise<void>;
+  /** Parses and checks the transactions of received blocks. */
+  readonly received: ReceivedTransactions;
   readonly onCommitted: (block: CommittedBlock) => void;
   readonly onDropped: (tx: Transaction, reason: IngotError) => void;
   readonly onEvidence: (evidence: Equivocation) => void;
@@ -342,7 +342,7 @@ export class ConsensusEngine {
     const { block } = message;
     if (block.header.height !== message.height) return undefined;
     try {
-      const executed = await executeReceivedBlock(this.#options.ledger, block, this.#options.verifyUnknown);
+      const executed = await executeReceivedBlock(this.#options.ledger, block, this.#options.received);
       // The proposer of a fresh block is its author; a block re-proposed from an earlier round keeps its author.
       if (message.validRoundPlusOne === 0 && !bytesEqual(block.header.proposer, message.proposer)) return undefined;
       return executed;

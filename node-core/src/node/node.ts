@@ -12,7 +12,7 @@ import { memberPeerIds, orgIdOfSigner, readOrg, readValidators, type OrgRecord }
 import type { Validator } from '../ledger/block.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import { parseTransaction, signTransaction, type Transaction } from '../ledger/transaction.ts';
-import type { CommittedBlock } from './block-builder.ts';
+import type { CommittedBlock, ReceivedTransactions } from './block-builder.ts';
 import { BlockSync, type SyncProgress } from './block-sync.ts';
 import { ConsensusEngine, type Equivocation } from './consensus-engine.ts';
 import { SigningStore } from './signing-store.ts';
@@ -24,6 +24,7 @@ import { dataPaths, readConfig, readNodeKey, type DataPaths, type NodeConfig, ty
 import { openLedgerDatabase } from './database.ts';
 import { readKeyStore, writeKeyStore, type OrgSecrets } from './keystore.ts';
 import { Mempool } from './mempool.ts';
+import { KnownTransactions } from './known-transactions.ts';
 import { Admission } from './admission.ts';
 import { WorkerVerifier, type SignatureVerifier } from './signature-verifier.ts';
 
@@ -78,6 +79,7 @@ export class IngotNode {
   readonly genesis: Genesis;
   readonly #ledger: Ledger;
   readonly #mempool: Mempool;
+  readonly #known = new KnownTransactions();
   readonly #engine: ConsensusEngine;
   readonly #sync: BlockSync;
   readonly #relay: TxRelay;
@@ -116,7 +118,7 @@ export class IngotNode {
     this.#mempool = new Mempool(init.config.mempool);
     this.#network = init.network;
     this.#verifier = init.verifier;
-    const verifyUnknown = (txs: readonly Transaction[]) => this.#verifyUnknown(txs);
+    const received: ReceivedTransactions = { parse: (bytes) => this.#known.parse(bytes), verifyUnknown: (txs) => this.#verifyUnknown(txs) };
     this.#engine = new ConsensusEngine({
       ledger: init.ledger,
       mempool: this.#mempool,
@@ -125,13 +127,13 @@ export class IngotNode {
       network: init.network,
       signingStore: new SigningStore(init.paths.signingState),
       blockIntervalMs: init.config.blockIntervalMs,
-      verifyUnknown,
+      received,
       onCommitted: (block) => this.#onCommitted(block),
       onDropped: (tx, reason) => this.#onDropped(tx, reason),
       onEvidence: (evidence) => this.#onEvidence(evidence),
       onFailure: (error) => this.#fail(error),
     });
-    this.#sync = new BlockSync({ ledger: init.ledger, network: init.network, engine: this.#engine, verifyUnknown, onCommitted: (block) => this.#onCommitted(block) });
+    this.#sync = new BlockSync({ ledger: init.ledger, network: init.network, engine: this.#engine, received, onCommitted: (block) => this.#onCommitted(block) });
     this.#relay = new TxRelay(init.network, init.clock);
     this.#admission = new Admission({ ledger: init.ledger, mempool: this.#mempool, verifier: init.verifier, onAdmitted: () => this.#engine.wake() });
   }
@@ -139,13 +141,14 @@ export class IngotNode {
   async #run(): Promise<void> {
     this.#relay.start((bytes) => {
       // A transaction from a peer: admitted (and passed on) like a local one; a copy already held fails quietly.
-      let tx: Transaction;
+      let tx: Transaction | undefined;
       try {
-        tx = parseTransaction(bytes);
+        tx = this.#known.parseNew(bytes);
       } catch {
         return;
       }
-      this.admit(tx).catch(() => undefined);
+      // A copy of a transaction this node already parsed was admitted, or refused, the first time.
+      if (tx !== undefined) this.admit(tx).catch(() => undefined);
     });
     this.#sync.start();
     await this.#engine.start();
@@ -269,13 +272,15 @@ export class IngotNode {
       },
       this.#orgKey,
     );
+    this.#known.remember(tx);
     await this.admit(tx);
     return tx;
   }
 
   /** Parses and admits a transaction signed elsewhere. */
   async submitSigned(bytes: Uint8Array): Promise<Transaction> {
-    const tx = parseTransaction(bytes);
+    const tx = this.#known.parse(bytes);
+    this.#known.remember(tx);
     await this.admit(tx);
     return tx;
   }
