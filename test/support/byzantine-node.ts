@@ -66,6 +66,9 @@ export function byzantineNetwork(inner: PeerNetwork, key: SigningKey): PeerNetwo
     onPeer: (handler) => inner.onPeer(handler),
     request: (peerId, request, timeoutMs) => inner.request(peerId, request, timeoutMs),
     handleRequests: (handler) => inner.handleRequests(handler),
+    setJoiners: (peerIds) => inner.setJoiners(peerIds),
+    handleJoinRequests: (handler) => inner.handleJoinRequests(handler),
+    joinRequest: (peerId, request, timeoutMs) => inner.joinRequest(peerId, request, timeoutMs),
     stop: () => inner.stop(),
   };
 }

@@ -5,6 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { dataPaths, DEFAULT_CONFIG, DEFAULT_P2P_CONFIG, readConfig } from '../node/data-dir.ts';
 import { openLedgerDatabase } from '../node/database.ts';
 import { initConsortium } from '../node/init.ts';
+import { joinConsortium } from '../node/joining.ts';
 import { createTestnet, TESTNET_BASE_PORT, TESTNET_OBSERVERS_MAX, TESTNET_VALIDATORS_MAX } from '../node/testnet.ts';
 import { NodeHost } from '../host/node-host.ts';
 import { startRpcServer, type RpcServer } from '../rpc/server.ts';
@@ -23,6 +24,9 @@ Commands:
   init --data DIR --org NAME [--registry-id ID] [--consortium NAME] [--api PORT] [--block-interval MS]
        [--listen MULTIADDR]... [--peer MULTIADDR]... [--no-mdns] [--relay]
                          create a new one-organisation consortium in an empty directory
+  join --data DIR --org NAME --invite CODE [--registry-id ID] [--api PORT] [--listen MULTIADDR]... [--no-mdns]
+                         join an existing consortium with an invite code, in an empty directory; then
+                         "ingot start" runs the node, which waits for admission and then syncs
   start --data DIR [--api 127.0.0.1:PORT] [--peer MULTIADDR]...
                          run the node until SIGINT or SIGTERM
   ui --data DIR [--port PORT] [--listen MULTIADDR]... [--no-mdns]
@@ -114,6 +118,29 @@ async function init(args: string[]): Promise<void> {
     },
   });
   print({ ...result, dataDir });
+}
+
+async function join(args: string[]): Promise<void> {
+  const { values } = parse(args, {
+    data: { type: 'string' }, org: { type: 'string' }, 'registry-id': { type: 'string' }, invite: { type: 'string' },
+    api: { type: 'string' }, listen: { type: 'string', multiple: true }, 'no-mdns': { type: 'boolean' },
+  });
+  const dataDir = required(values, 'data');
+  const orgName = required(values, 'org');
+  const invite = required(values, 'invite');
+  const port = apiPort(values.api);
+  const passphrase = await readPassphrase('Passphrase for the organisation keys: ', true);
+  const result = await joinConsortium({
+    dataDir, orgName, invite, passphrase, clock: systemClock,
+    ...(values['registry-id'] === undefined ? {} : { registryId: String(values['registry-id']) }),
+    config: {
+      ...(port === undefined ? {} : { api: { host: '127.0.0.1', port } }),
+      // The invite's bootstrap addresses become the static peers.
+      p2p: { listen: multiaddrs(values.listen, 'listen') ?? DEFAULT_P2P_CONFIG.listen, peers: [], mdns: values['no-mdns'] !== true, relay: false },
+    },
+  });
+  print({ ...result, dataDir });
+  process.stderr.write(`Join request ${result.request} sent; start the node with "ingot start --data ${dataDir}": it waits for admission, then syncs.\n`);
 }
 
 async function testnet(args: string[]): Promise<void> {
@@ -312,7 +339,7 @@ async function members(args: string[]): Promise<void> {
 }
 
 const commands: Record<string, (args: string[]) => Promise<void>> = {
-  init, start, ui, testnet, status, call, 'verify-ledger': verify, invite, proposals, vote: voteOn, members,
+  init, join, start, ui, testnet, status, call, 'verify-ledger': verify, invite, proposals, vote: voteOn, members,
 };
 
 export async function main(argv: string[]): Promise<void> {

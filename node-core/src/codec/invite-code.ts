@@ -93,12 +93,13 @@ export function inviteSignedMessage(fields: InviteFields): Uint8Array {
 
 /** Checks the fields and signs them with the inviter's key (`sign` is a SigningKey's sign). */
 export function signInvite(fields: InviteFields, sign: (message: Uint8Array) => Uint8Array): Invite {
-  const parsed = inviteFieldsSchema.safeParse(fields);
+  // An invite passed in to be signed again (its fields changed) loses its old signature here.
+  const parsed = inviteFieldsSchema.safeParse(fieldsOf(fields));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new IngotError('INVALID_ARGUMENT', `invite ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`, { field: issue?.path.join('.') ?? '' });
   }
-  return { ...fields, sig: sign(inviteSignedMessage(fields)) };
+  return { ...(fieldsOf(fields) as unknown as InviteFields), sig: sign(inviteSignedMessage(fields)) };
 }
 
 export function encodeInviteCode(invite: Invite): string {

@@ -5,6 +5,7 @@ import type { CommittedBlock } from '../node/block-builder.ts';
 import { systemClock, type Clock } from '../node/clock.ts';
 import { dataPaths, notInitialised, type NodeConfig } from '../node/data-dir.ts';
 import { initConsortium } from '../node/init.ts';
+import { joinConsortium, type JoinNetworkFactory } from '../node/joining.ts';
 import type { KdfParams } from '../node/keystore.ts';
 import { IngotNode } from '../node/node.ts';
 import type { SignatureVerifier } from '../node/signature-verifier.ts';
@@ -36,6 +37,8 @@ export interface NodeHostOptions {
   /** Key derivation cost of a consortium created here; tests make it cheap. */
   readonly kdf?: KdfParams;
   readonly verifier?: () => SignatureVerifier;
+  /** The temporary network a join dials the invite's bootstrap peers with; libp2p by default. */
+  readonly joinNetwork?: JoinNetworkFactory;
 }
 
 type Phase = AppState['phase'];
@@ -89,6 +92,7 @@ export class NodeHost {
       dataDir: this.#options.dataDir,
       canRememberPassphrase: this.#vault.canRemember,
       ...(this.#error === undefined ? {} : { error: this.#error }),
+      ...(this.#node?.joinProgress === undefined ? {} : { join: this.#node.joinProgress }),
     };
   }
 
@@ -138,6 +142,28 @@ export class NodeHost {
         clock: this.#options.clock ?? systemClock,
         ...(this.#options.config === undefined ? {} : { config: this.#options.config }),
         ...(this.#options.kdf === undefined ? {} : { kdf: this.#options.kdf }),
+      });
+      this.#setPhase('locked');
+      await this.#start(params.passphrase, params.remember);
+      return this.state;
+    });
+  }
+
+  /** Joins an existing consortium with an invite code (docs/membership.md#joining), then starts the node awaiting admission. */
+  join(params: ParsedParams<'app.join'>): Promise<AppState> {
+    return this.#serially(async () => {
+      if (this.#phase !== 'uninitialised') throw new IngotError('ALREADY_INITIALISED', 'this data directory already holds a node');
+      this.#assertCanRemember(params.remember);
+      await joinConsortium({
+        dataDir: this.#options.dataDir,
+        orgName: params.organisation,
+        registryId: params.registryId,
+        invite: params.invite,
+        passphrase: params.passphrase,
+        clock: this.#options.clock ?? systemClock,
+        ...(this.#options.config === undefined ? {} : { config: this.#options.config }),
+        ...(this.#options.kdf === undefined ? {} : { kdf: this.#options.kdf }),
+        ...(this.#options.joinNetwork === undefined ? {} : { network: this.#options.joinNetwork }),
       });
       this.#setPhase('locked');
       await this.#start(params.passphrase, params.remember);

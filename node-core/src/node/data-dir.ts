@@ -21,6 +21,8 @@ export function dataPaths(dir: string) {
     api: join(dir, API_FILE),
     /** What this validator last signed, written before the signed message leaves (see consensus). */
     signingState: join(dir, 'signing-state.json'),
+    /** A directory made by `ingot join`: the join request, kept until the organisation is admitted and after. */
+    join: join(dir, 'join.json'),
   };
 }
 export type DataPaths = ReturnType<typeof dataPaths>;

@@ -8,7 +8,8 @@ import { toHex } from '../crypto/hex.ts';
 import { merkleProof, type MerkleProof } from '../crypto/merkle.ts';
 import { rotateKeyProofMessage } from '../contracts/identity.ts';
 import { genesisBlock } from '../contracts/genesis.ts';
-import { memberPeerIds, orgIdOfSigner, readOrg, readValidators, type OrgRecord } from '../contracts/membership-state.ts';
+import { memberPeerIds, orgIdOf, orgIdOfSigner, readOrg, readValidators, type OrgRecord } from '../contracts/membership-state.ts';
+import type { JoinProgress } from '../api/methods.ts';
 import type { Validator } from '../ledger/block.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import { parseTransaction, signTransaction, type Transaction } from '../ledger/transaction.ts';
@@ -26,6 +27,8 @@ import { readKeyStore, writeKeyStore, type OrgSecrets } from './keystore.ts';
 import { Mempool } from './mempool.ts';
 import { KnownTransactions } from './known-transactions.ts';
 import { Admission } from './admission.ts';
+import { JoinService } from './join-service.ts';
+import { bootstrapPeerIds, JoinTracker, readJoinRecord, writeJoinRecord, type JoinRecord } from './joining.ts';
 import { WorkerVerifier, type SignatureVerifier } from './signature-verifier.ts';
 
 /** Blocks a transaction the node signs itself may wait before it expires. */
@@ -63,10 +66,20 @@ export interface NodeOptions {
   readonly network?: NetworkFactory;
 }
 
-export type NetworkFactory = (init: { readonly nodeKey: NodeKey; readonly config: NodeConfig; readonly members: readonly string[] }) => Promise<PeerNetwork>;
+export type NetworkFactory = (init: {
+  readonly nodeKey: NodeKey;
+  readonly config: NodeConfig;
+  readonly members: readonly string[];
+  /** A joined node whose organisation is not admitted yet: it keeps redialling its bootstrap peers, at least every few seconds. */
+  readonly awaitingAdmission?: boolean;
+}) => Promise<PeerNetwork>;
+
+/** How long a node awaiting admission waits at most between two dials of a bootstrap peer that refuses it. */
+export const AWAITING_ADMISSION_REDIAL_MAX_MS = 5_000;
 
 /** libp2p, listening and dialling as config.json's p2p section says. */
-export const libp2pNetwork: NetworkFactory = ({ nodeKey, config, members }) => startLibp2pNetwork({ seed: nodeKey.seed, config: config.p2p, members });
+export const libp2pNetwork: NetworkFactory = ({ nodeKey, config, members, awaitingAdmission }) =>
+  startLibp2pNetwork({ seed: nodeKey.seed, config: config.p2p, members, ...(awaitingAdmission === true ? { redialMaxMs: AWAITING_ADMISSION_REDIAL_MAX_MS } : {}) });
 
 /**
  * The composition root of a running node: ledger, organisation key, mempool and block producer.
@@ -94,6 +107,10 @@ export class IngotNode {
   #secrets: OrgSecrets;
   #orgKey: SigningKey;
   #orgId: string;
+  /** Serves /ingot/join/1.0.0 to holders of open invites. */
+  readonly #joinService: JoinService;
+  /** For a node made by `ingot join`: its request, whether its organisation is admitted yet, sync rate. */
+  readonly #join: JoinTracker | undefined;
   #failure: unknown;
   #rotation: Promise<unknown> = Promise.resolve();
   /** The rotation transaction in flight, whose key takes over in the very block that commits it. */
@@ -103,8 +120,10 @@ export class IngotNode {
 
   private constructor(init: {
     paths: DataPaths; config: NodeConfig; nodeKey: NodeKey; ledger: Ledger; clock: Clock; passphrase: string;
-    secrets: OrgSecrets; orgKey: SigningKey; orgId: string; verifier: SignatureVerifier; network: PeerNetwork;
+    secrets: OrgSecrets; orgKey: SigningKey; orgId: string; verifier: SignatureVerifier; network: PeerNetwork; join: JoinTracker | undefined;
   }) {
+    this.#join = init.join;
+    this.#joinService = new JoinService({ ledger: init.ledger, network: init.network, clock: init.clock, admit: (tx) => this.admit(tx) });
     this.paths = init.paths;
     this.config = init.config;
     this.nodeKey = init.nodeKey;
@@ -152,6 +171,7 @@ export class IngotNode {
     });
     this.#sync.start();
     await this.#engine.start();
+    this.#joinService.start();
   }
 
   /** Checks the signatures of transactions this node did not admit itself; throws TX_BAD_SIGNATURE on the first bad one. */
@@ -170,6 +190,18 @@ export class IngotNode {
     return this.#sync.progress;
   }
 
+  /** For a node made by joining: awaiting admission, syncing (blocks left, rate, estimated time) or member. */
+  get joinProgress(): JoinProgress | undefined {
+    return this.#join?.progress(this.#sync.progress, this.#network.peers().length > 0);
+  }
+
+  /** Refuses what only a member may do while this node's organisation awaits admission. */
+  #assertMember(): void {
+    if (this.#join !== undefined && !this.#join.member) {
+      throw new IngotError('ORG_NOT_ADMITTED', `${this.#join.record.orgName} has asked to join and awaits admission; it cannot sign transactions yet`);
+    }
+  }
+
   /** Addresses other members can dial this node at, with /p2p/<peer id>; relayed ones included. */
   addresses(): string[] {
     return this.#network.addresses();
@@ -182,6 +214,7 @@ export class IngotNode {
   /** The organisation's current key, for what it signs outside transactions (an invite code); waits for a rotation in flight. */
   async orgSigningKey(): Promise<SigningKey> {
     this.#assertRunning();
+    this.#assertMember();
     await this.#rotationGate;
     return this.#orgKey;
   }
@@ -219,12 +252,16 @@ export class IngotNode {
     let network: PeerNetwork | undefined;
     try {
       if (ledger.isEmpty) throw new IngotError('LEDGER_EMPTY', `${paths.ledger} has no genesis block; the directory was not fully initialised`);
-      const { orgId, orgKey, secrets: current } = await selectOrgKey(ledger, secrets);
+      const record = await readJoinRecord(paths);
+      const { orgId, orgKey, secrets: current, member } = await selectOrgKey(ledger, secrets, record);
       if (current !== secrets) await writeKeyStore(paths.keyStore, current, options.passphrase);
-      const members = await memberPeerIds(ledger);
-      network = await (options.network ?? libp2pNetwork)({ nodeKey, config, members });
+      // Awaiting admission, the node keeps dialling the invite's bootstrap peers, which let it in once its organisation is admitted.
+      const members = [...new Set([...(await memberPeerIds(ledger)), ...(member || record === undefined ? [] : bootstrapPeerIds(record))])];
+      network = await (options.network ?? libp2pNetwork)({ nodeKey, config, members, awaitingAdmission: !member });
       const verifier = options.verifier ?? new WorkerVerifier();
-      const node = new IngotNode({ paths, config, nodeKey, ledger, clock: options.clock ?? systemClock, passphrase: options.passphrase, secrets: current, orgKey, orgId, verifier, network });
+      const clock = options.clock ?? systemClock;
+      const join = record === undefined ? undefined : new JoinTracker(record, clock, member);
+      const node = new IngotNode({ paths, config, nodeKey, ledger, clock, passphrase: options.passphrase, secrets: current, orgKey, orgId, verifier, network, join });
       await node.#run();
       return node;
     } catch (error) {
@@ -254,6 +291,7 @@ export class IngotNode {
   /** Signs a call with the organisation's current key and admits it. */
   async submit(contract: string, method: string, payload: Record<string, JsonValue>): Promise<Transaction> {
     this.#assertRunning();
+    this.#assertMember();
     await this.#rotationGate;
     return this.#signAndAdmit(contract, method, payload);
   }
@@ -330,6 +368,7 @@ export class IngotNode {
    * overwrite each other's pending seed (and race on the key store's temporary file).
    */
   rotateOrgKey(): Promise<{ tx: Transaction; outcome: CommitOutcome; signingKey: Uint8Array }> {
+    this.#assertMember();
     const rotation = this.#rotation.then(() => this.#rotateOrgKey());
     this.#rotation = rotation.catch(() => undefined);
     return rotation;
@@ -372,6 +411,7 @@ export class IngotNode {
   }
 
   async close(): Promise<void> {
+    this.#joinService.stop();
     await this.#admission.stop();
     this.#relay.stop();
     await this.#sync.stop();
@@ -384,8 +424,9 @@ export class IngotNode {
   }
 
   #onCommitted(block: CommittedBlock): void {
-    // Membership may have changed with this block: the network admits exactly the members' nodes.
-    memberPeerIds(this.#ledger).then((members) => this.#network.setMembers(members), (error: unknown) => this.#fail(error));
+    // Membership and invites may have changed with this block: the network admits exactly the members' nodes, and joiners for open invites.
+    this.#join?.committed(block.header.height);
+    this.#updateGate(block.header.height).catch((error: unknown) => this.#fail(error));
     block.txs.forEach((tx, index) => {
       this.#mempool.remove(tx.idHex);
       const receipt = block.receipts[index] as Receipt;
@@ -393,6 +434,24 @@ export class IngotNode {
       this.#settle(tx.idHex, (w) => w.resolve({ height: block.header.height, receipt }));
     });
     for (const listener of this.#blockListeners) listener(block);
+  }
+
+  async #updateGate(height: number): Promise<void> {
+    const members = await memberPeerIds(this.#ledger);
+    const join = this.#join;
+    if (join !== undefined && !join.member) {
+      const orgId = await orgIdOfSigner(this.#ledger, this.#orgKey.publicKey);
+      if (orgId === undefined) {
+        this.#network.setMembers([...new Set([...members, ...bootstrapPeerIds(join.record)])]);
+        return;
+      }
+      // Admitted: this block wrote the organisation record. From now on the node is a member like any other.
+      await writeJoinRecord(this.paths, { ...join.record, admittedAt: height });
+      this.#orgId = orgId;
+      join.admitted();
+    }
+    this.#network.setMembers(members);
+    this.#joinService.refresh();
   }
 
   #onDropped(tx: Transaction, reason: IngotError): void {
@@ -432,15 +491,23 @@ export class IngotNode {
   }
 }
 
-/** Picks the stored seed that is the organisation's current key on the ledger, and forgets any other. */
-async function selectOrgKey(ledger: Ledger, secrets: OrgSecrets): Promise<{ orgId: string; orgKey: SigningKey; secrets: OrgSecrets }> {
+/**
+ * Picks the stored seed that is the organisation's current key on the ledger, and forgets any other.
+ * A directory made by `ingot join` whose organisation is not on its ledger yet runs as a non-member
+ * awaiting admission, with the key its request named.
+ */
+async function selectOrgKey(ledger: Ledger, secrets: OrgSecrets, join: JoinRecord | undefined): Promise<{ orgId: string; orgKey: SigningKey; secrets: OrgSecrets; member: boolean }> {
   for (const seed of secrets.signingSeeds) {
     const key = signingKeyFromSeed(seed);
     const orgId = await orgIdOfSigner(ledger, key.publicKey);
     if (orgId !== undefined) {
       const current = secrets.signingSeeds.length === 1 ? secrets : { ...secrets, signingSeeds: [seed] };
-      return { orgId, orgKey: key, secrets: current };
+      return { orgId, orgKey: key, secrets: current, member: true };
     }
+  }
+  if (join !== undefined && join.admittedAt === null) {
+    const key = signingKeyFromSeed(secrets.signingSeeds[0] as Uint8Array);
+    return { orgId: orgIdOf(key.publicKey), orgKey: key, secrets, member: false };
   }
   throw new IngotError('ORG_KEY_NOT_MEMBER', 'no key in the key store is the current signing key of an organisation on this ledger');
 }

@@ -53,6 +53,9 @@ const appHandlers: { [M in AppMethodName]: Handler<M> } = {
   async 'app.unlock'(host, { passphrase, remember }) {
     return host.unlock(passphrase, remember);
   },
+  async 'app.join'(host, params) {
+    return host.join(params);
+  },
 };
 
 /** Blocks per `blocks.list` answer are few (at most 100), so reading their headers one by one is fine. */
@@ -84,6 +87,7 @@ const nodeHandlers: { [M in NodeMethodName]: NodeHandler<M> } = {
       peers: node.peers,
       sync: node.syncProgress,
       mempool: node.mempoolSize,
+      ...(node.joinProgress === undefined ? {} : { join: node.joinProgress }),
     };
   },
   async 'tx.submit'(node, { contract, method, payload, waitForCommit }) {
