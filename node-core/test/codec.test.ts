@@ -17,6 +17,7 @@ import {
 } from '../src/codec/consensus-messages.ts';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { decode as cborgDecode } from 'cborg';
 import fc from 'fast-check';
 import { bytesEqual, decode, encode, type CanonicalValue } from '../src/codec/cbor.ts';
 import { IngotError } from '../src/codec/errors.ts';
@@ -648,6 +649,44 @@ describe('cbor decode', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  test('property: the token-by-token canonical check accepts exactly what re-encoding to the same bytes accepts', () => {
+    // The oracle: strict cborg, then the value must encode back to the very bytes it came from.
+    const oracle = (bytes: Uint8Array): { ok: true; value: unknown } | { ok: false } => {
+      try {
+        const value = cborgDecode(bytes, { strict: true, allowIndefinite: false, allowUndefined: false, allowInfinity: false, allowNaN: false, allowBigInt: false, rejectDuplicateMapKeys: true, tags: [] });
+        return bytesEqual(encode(value as CanonicalValue), bytes) ? { ok: true, value } : { ok: false };
+      } catch {
+        return { ok: false };
+      }
+    };
+    const mutated = fc.tuple(canonicalArb, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 3 })).map(([value, edits]) => {
+      const bytes = encode(value).slice();
+      for (const [at, byte] of edits) if (bytes.length > 0) bytes[at % bytes.length] = byte;
+      return bytes;
+    });
+    let accepted = 0;
+    let refused = 0;
+    fc.assert(
+      fc.property(fc.oneof(mutated, fc.uint8Array({ maxLength: 48 })), (bytes) => {
+        const expected = oracle(bytes);
+        let actual: { ok: true; value: unknown } | { ok: false };
+        try {
+          actual = { ok: true, value: decode(bytes) };
+        } catch (error) {
+          assert.ok(error instanceof IngotError && (CBOR_CODES as readonly string[]).includes(error.code), String(error));
+          actual = { ok: false };
+        }
+        assert.equal(actual.ok, expected.ok, `bytes ${Buffer.from(bytes).toString('hex')}`);
+        if (actual.ok && expected.ok) assert.deepEqual(actual.value, expected.value);
+        if (actual.ok) accepted++;
+        else refused++;
+      }),
+      { numRuns: 5000 },
+    );
+    // Both sides of the boundary were exercised.
+    assert.ok(accepted > 500 && refused > 500, `${accepted} accepted, ${refused} refused`);
   });
 
   test('property: non-canonical re-encodings of arbitrary values are rejected', () => {
