@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys';
 import { peerIdFromPublicKey } from '@libp2p/peer-id';
-import type { ProposalJson } from '../../node-core/src/api/methods.ts';
+import type { AppState, ProposalJson } from '../../node-core/src/api/methods.ts';
+import { appStateChanged, joining } from '../src/app/app-state.ts';
 import { parseRoute, routeHref, sectionOf } from '../src/app/routes.ts';
 import { duration } from '../src/lib/duration.ts';
 import { findInviteCode } from '../src/lib/invite-code.ts';
@@ -79,4 +80,17 @@ test('proposal facts read the details of each kind; the tally shares stay within
   assert.deepEqual(policy.policy, { admission: 'majority', changes: { yes: 2 } });
   assert.deepEqual(tallyShares({ yes: 1, no: 1, needed: 2, voters: 3, votes: [] }), { yes: 1 / 3, no: 1 / 3, needed: 2 / 3, missing: 1 });
   assert.deepEqual(tallyShares({ yes: 0, no: 0, needed: 1, voters: 0, votes: [] }), { yes: 0, no: 0, needed: 1, missing: 1 });
+});
+
+test('a joining node shows its progress until it is a member, and a change in it counts as a change', () => {
+  const progress = { state: 'awaiting-admission', consortium: 'C', organisation: 'B', inviter: 'ab'.repeat(20), request: 'cd'.repeat(32), height: 0, target: 0, blocksLeft: 0, rate: null, etaSeconds: null } as const;
+  const waiting: AppState = { phase: 'running', dataDir: '/d', canRememberPassphrase: false, join: progress };
+  assert.equal(joining(waiting), true);
+  assert.equal(joining({ ...waiting, join: { ...progress, state: 'member' } }), false);
+  assert.equal(joining({ ...waiting, join: undefined }), false);
+  assert.equal(joining({ ...waiting, phase: 'locked' }), false, 'a locked node asks for its passphrase first');
+  const syncing: AppState = { ...waiting, join: { ...progress, state: 'syncing', height: 5, target: 100, blocksLeft: 95, rate: 20, etaSeconds: 5 } };
+  assert.equal(appStateChanged(waiting, syncing), true);
+  assert.equal(appStateChanged(syncing, { ...syncing, join: { ...syncing.join!, blocksLeft: 90 } }), true);
+  assert.equal(appStateChanged(syncing, { ...syncing, join: { ...syncing.join! } }), false);
 });

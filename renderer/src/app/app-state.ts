@@ -14,6 +14,12 @@ export function appStateChanged(shown: AppState | undefined, fresh: AppState): b
     shown.dataDir !== fresh.dataDir ||
     shown.canRememberPassphrase !== fresh.canRememberPassphrase ||
     shown.error?.code !== fresh.error?.code ||
-    shown.error?.message !== fresh.error?.message
+    shown.error?.message !== fresh.error?.message ||
+    JSON.stringify(shown.join) !== JSON.stringify(fresh.join)
   );
+}
+
+/** A node that joined with an invite and is not yet a member that has caught up: the window shows its progress instead of the screens. */
+export function joining(state: AppState | undefined): state is AppState & { join: NonNullable<AppState['join']> } {
+  return state?.join !== undefined && state.join.state !== 'member' && (state.phase === 'running' || state.phase === 'starting');
 }

@@ -11,6 +11,7 @@ import '../components/status-bar.ts';
 import '../screens/explorer-screen.ts';
 import '../screens/first-run-screen.ts';
 import '../screens/identity-screen.ts';
+import '../screens/join-progress-screen.ts';
 import '../screens/members-screen.ts';
 import '../screens/not-authorised-screen.ts';
 import '../screens/org-detail-screen.ts';
@@ -18,7 +19,7 @@ import '../screens/overview-screen.ts';
 import '../screens/phase-screen.ts';
 import '../screens/settings-screen.ts';
 import '../screens/unlock-screen.ts';
-import { APP_STATE_POLL_MS, appStateChanged } from './app-state.ts';
+import { APP_STATE_POLL_MS, appStateChanged, joining } from './app-state.ts';
 import { connectionContext, sessionContext, type Session } from './context.ts';
 import { Preferences, applyTheme, type ThemeChoice } from './preferences.ts';
 import { parseRoute, routeHref, sectionOf, type Route, type Section } from './routes.ts';
@@ -172,7 +173,7 @@ export class IngotApp extends LitElement {
     const connection = this.#connection;
     if (connection === undefined) return html`<ingot-not-authorised-screen class="centre" reason="no-token"></ingot-not-authorised-screen>`;
     if (connection.closedReason === 'unauthorised') return html`<ingot-not-authorised-screen class="centre" reason="unauthorised"></ingot-not-authorised-screen>`;
-    const running = this.appState?.phase === 'running';
+    const running = this.appState?.phase === 'running' && !joining(this.appState);
     return html`
       <header>
         <span class="brand">Ingot</span>
@@ -212,6 +213,7 @@ export class IngotApp extends LitElement {
     if (state === undefined) {
       return html`<ingot-phase-screen phase="connecting" .error=${this.appStateError}></ingot-phase-screen>`;
     }
+    if (joining(state)) return html`<ingot-join-progress-screen .progress=${state.join} .problem=${state.error}></ingot-join-progress-screen>`;
     switch (state.phase) {
       case 'uninitialised':
         return html`<ingot-first-run-screen></ingot-first-run-screen>`;
@@ -259,9 +261,10 @@ export class IngotApp extends LitElement {
 
   #acceptAppState(state: AppState): void {
     if (appStateChanged(this.appState, state)) this.appState = state;
-    // The node moves through 'starting' and 'stopping' by itself: look again soon until it settles.
+    // The node moves through 'starting' and 'stopping', and a joining node towards membership, by
+    // itself: look again soon until it settles.
     window.clearTimeout(this.#settleTimer);
-    if (state.phase === 'starting' || state.phase === 'stopping') this.#settleTimer = window.setTimeout(() => void this.#refreshAppState(), 1000);
+    if (state.phase === 'starting' || state.phase === 'stopping' || joining(state)) this.#settleTimer = window.setTimeout(() => void this.#refreshAppState(), 1000);
   }
 
   #publishSession(): void {

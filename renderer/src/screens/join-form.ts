@@ -4,27 +4,17 @@ import { LitElement, css, html, type TemplateResult } from 'lit';
 import type SlCheckbox from '@shoelace-style/shoelace/dist/components/checkbox/checkbox.js';
 import type SlInput from '@shoelace-style/shoelace/dist/components/input/input.js';
 import type SlTextarea from '@shoelace-style/shoelace/dist/components/textarea/textarea.js';
-import type { AppState } from '../../../node-core/src/api/methods.ts';
 import { connectionContext, sessionContext } from '../app/context.ts';
 import { screenStyles } from '../app/styles.ts';
 import '../components/passphrase-meter.ts';
 import '../components/problem-alert.ts';
 import { findInviteCode } from '../lib/invite-code.ts';
 import { imageOf, readQrFromImage } from '../lib/qr-image.ts';
-import { describeError, type NodeConnection } from '../rpc/connection.ts';
+import { describeError } from '../rpc/connection.ts';
 import { PASSPHRASE_MIN_CHARS } from './passphrase-rules.ts';
 
 type Problem = { message: string; code: string };
 
-/** `app.join` takes what `app.createConsortium` takes, less the consortium's name, plus the invite code. */
-interface JoinParams {
-  organisation: string;
-  registryId: string;
-  passphrase: string;
-  remember: boolean;
-  invite: string;
-}
-type JoinCall = (method: 'app.join', params: JoinParams) => Promise<AppState>;
 
 /**
  * A fresh data directory joins an existing consortium: the invite code (typed, pasted, or read from
@@ -221,7 +211,7 @@ export class JoinForm extends LitElement {
     this.joining = true;
     this.problem = undefined;
     try {
-      const state = await joinCall(connection)('app.join', {
+      const state = await connection.call('app.join', {
         organisation: this.organisation.trim(),
         registryId: this.registryId.trim(),
         passphrase: this.passphrase,
@@ -238,8 +228,5 @@ export class JoinForm extends LitElement {
   }
 }
 
-function joinCall(connection: NodeConnection): JoinCall {
-  return connection.call.bind(connection) as unknown as JoinCall;
-}
 
 customElements.define('ingot-join-form', JoinForm);

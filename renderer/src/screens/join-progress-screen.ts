@@ -1,33 +1,21 @@
 import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
 import { LitElement, css, html, type TemplateResult } from 'lit';
+import type { JoinProgress } from '../../../node-core/src/api/methods.ts';
 import { screenStyles } from '../app/styles.ts';
 import '../components/problem-alert.ts';
 import { durationText } from '../i18n/membership-labels.ts';
+import { shortHex } from '../lib/format.ts';
 
-/** Where a joining node is, as the screen shows it. */
-export type JoinView =
-  | { stage: 'connecting'; consortium: string; organisation: string }
-  | { stage: 'awaiting-admission'; consortium: string; organisation: string; inviter: string }
-  | {
-      stage: 'syncing';
-      consortium: string;
-      organisation: string;
-      height: number;
-      target: number;
-      /** Blocks per second over the last few seconds; undefined until measured. */
-      rate: number | undefined;
-      /** Seconds until caught up at that rate. */
-      eta: number | undefined;
-    }
-  | { stage: 'member'; consortium: string; organisation: string };
+type Stage = 'requested' | JoinProgress['state'];
+
 
 /**
- * A node that has joined with an invite, until it is a member that has caught up: reaching the
- * consortium, waiting for the admins' approval, then copying the ledger with blocks left, rate and
+ * A node that has joined with an invite, until it is a member that has caught up: its request
+ * sent, waiting for the admins' approval, then copying the ledger with blocks left, rate and
  * estimated time.
  */
 export class JoinProgressScreen extends LitElement {
-  static override properties = { view: { attribute: false }, problem: { attribute: false } };
+  static override properties = { progress: { attribute: false }, problem: { attribute: false } };
   static override styles = [
     screenStyles,
     css`
@@ -66,29 +54,29 @@ export class JoinProgressScreen extends LitElement {
     `,
   ];
 
-  declare view: JoinView;
+  declare progress: JoinProgress;
   declare problem: { message: string; code: string } | undefined;
 
   constructor() {
     super();
     updateWhenLocaleChanges(this);
-    this.view = { stage: 'connecting', consortium: '', organisation: '' };
+    this.progress = { state: 'awaiting-admission', consortium: '', organisation: '', inviter: '', request: '', height: 0, target: 0, blocksLeft: 0, rate: null, etaSeconds: null };
     this.problem = undefined;
   }
 
   override render(): TemplateResult {
-    const view = this.view;
-    return html`<div class="card" data-testid="join-progress" data-stage=${view.stage}>
+    const view = this.progress;
+    return html`<div class="card" data-testid="join-progress" data-stage=${view.state}>
       <h1>${view.consortium === '' ? msg('Joining the consortium', { id: 'joinProgress.title' }) : msg(str`Joining ${view.consortium}`, { id: 'joinProgress.titleNamed' })}</h1>
-      ${this.#renderSteps(view.stage)} ${this.#renderStage(view)}
+      ${this.#renderSteps(view.state)} ${this.#renderStage(view)}
       <ingot-problem-alert .problem=${this.problem}></ingot-problem-alert>
     </div>`;
   }
 
-  #renderSteps(stage: JoinView['stage']): TemplateResult {
-    const order: JoinView['stage'][] = ['connecting', 'awaiting-admission', 'syncing', 'member'];
-    const labels: Record<JoinView['stage'], string> = {
-      connecting: msg('Reach the consortium', { id: 'joinProgress.stepConnect' }),
+  #renderSteps(stage: Stage): TemplateResult {
+    const order: Stage[] = ['requested', 'awaiting-admission', 'syncing', 'member'];
+    const labels: Record<Stage, string> = {
+      requested: msg('Request sent', { id: 'joinProgress.stepRequest' }),
       'awaiting-admission': msg('Approval', { id: 'joinProgress.stepApproval' }),
       syncing: msg('Copy the ledger', { id: 'joinProgress.stepSync' }),
       member: msg('Member', { id: 'joinProgress.stepMember' }),
@@ -102,29 +90,27 @@ export class JoinProgressScreen extends LitElement {
     </ol>`;
   }
 
-  #renderStage(view: JoinView): TemplateResult {
-    switch (view.stage) {
-      case 'connecting':
-        return html`<sl-progress-bar indeterminate></sl-progress-bar>
-          <p class="muted">${msg('Reaching the consortium\u2019s nodes named in the invite and sending the join request…', { id: 'joinProgress.connecting' })}</p>`;
+  #renderStage(view: JoinProgress): TemplateResult {
+    switch (view.state) {
       case 'awaiting-admission':
         return html`<sl-alert variant="primary" open data-testid="join-waiting">
             <sl-icon slot="icon" name="hourglass-split"></sl-icon>
             <strong>${msg('Waiting for approval', { id: 'joinProgress.waiting' })}</strong><br />
             ${msg(str`The request of ${view.organisation} is on the ledger. The consortium\u2019s admins approve it; this page moves on by itself when they have.`, { id: 'joinProgress.waitingDetail' })}
           </sl-alert>
-          <p class="muted">${view.inviter === '' ? '' : msg(str`Tell your contact at ${view.inviter} that the request is waiting.`, { id: 'joinProgress.tellInviter' })}</p>`;
+          <p class="muted">${msg(str`Tell your contact at the inviting organisation (${shortHex(view.inviter, 12)}) that the request is waiting.`, { id: 'joinProgress.tellInviter' })}
+            <br />${msg(str`Request ${shortHex(view.request, 16)}`, { id: 'joinProgress.request' })}</p>`;
       case 'syncing': {
-        const left = Math.max(0, view.target - view.height);
+        const left = view.blocksLeft;
         const percent = view.target === 0 ? 100 : Math.min(100, Math.floor((view.height / view.target) * 100));
         return html`<p>${msg('Approved. The node is copying the ledger and checks every block as it goes.', { id: 'joinProgress.syncing' })}</p>
           <sl-progress-bar value=${percent} label=${msg('Ledger copied', { id: 'joinProgress.copied' })}>${percent} %</sl-progress-bar>
           <div class="figures" data-testid="join-sync">
             <div class="figure"><strong data-testid="join-blocks-left">${left}</strong>${msg('blocks left', { id: 'joinProgress.blocksLeft' })}</div>
             <div class="figure">
-              <strong data-testid="join-rate">${view.rate === undefined ? '—' : msg(str`${view.rate.toFixed(view.rate < 10 ? 1 : 0)}/s`, { id: 'joinProgress.rateValue' })}</strong>${msg('blocks per second', { id: 'joinProgress.rate' })}
+              <strong data-testid="join-rate">${view.rate === null ? '—' : msg(str`${view.rate.toFixed(view.rate < 10 ? 1 : 0)}/s`, { id: 'joinProgress.rateValue' })}</strong>${msg('blocks per second', { id: 'joinProgress.rate' })}
             </div>
-            <div class="figure"><strong data-testid="join-eta">${view.eta === undefined ? '—' : durationText(view.eta)}</strong>${msg('estimated time left', { id: 'joinProgress.eta' })}</div>
+            <div class="figure"><strong data-testid="join-eta">${view.etaSeconds === null ? '—' : durationText(view.etaSeconds)}</strong>${msg('estimated time left', { id: 'joinProgress.eta' })}</div>
           </div>
           <p class="muted">${msg(str`Block ${view.height} of ${view.target}`, { id: 'joinProgress.height' })}</p>`;
       }
