@@ -172,7 +172,7 @@ describe('a 4-validator testnet with a dial-only observer, as 5 processes', { ti
     await testnet.assertAgreement(ALL);
   });
 
-  it('a validator whose ledger was wiped (keys, node key, signing state and config kept) syncs to the others\' head and state', async () => {
+  it('a validator whose ledger directory was deleted (keys, node key, signing state, config and genesis.cbor kept) syncs to the others\' head and state', async () => {
     await allUp();
     await testnet.stop('org-2');
     await testnet.wipeLedger('org-2');

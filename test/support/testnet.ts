@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,6 @@ export type TestnetNodeInfo = TestnetResult['nodes'][number];
 
 const BYZANTINE_ENTRY = fileURLToPath(new URL('./byzantine-node.ts', import.meta.url));
 /** A copy of a ledger holding block 0 only, taken before any node ran: what a wiped node starts from. */
-const GENESIS_LEDGER = 'genesis-ledger';
 
 /** Children started here (byzantine nodes) and not yet exited; CLI children are tracked by cli.ts. */
 const live = new Set<ChildProcess>();
@@ -72,9 +71,7 @@ export class Testnet {
         '--base-port', String(basePort), '--block-interval', String(options.blockIntervalMs),
       ]);
       if (result.code === 0) {
-        const testnet = new Testnet(dir, stdoutJson<TestnetResult>(result), temp.remove);
-        await cp(join(dir, 'org-1', 'ledger'), join(dir, GENESIS_LEDGER), { recursive: true });
-        return testnet;
+        return new Testnet(dir, stdoutJson<TestnetResult>(result), temp.remove);
       }
       if (!/PORT_IN_USE/.test(result.stderr) || attempt >= 5) {
         await temp.remove();
@@ -169,7 +166,6 @@ export class Testnet {
     assert.ok(!this.running.get(name)?.alive(), `${name} must be stopped before its ledger is wiped`);
     const ledger = join(this.node(name).dataDir, 'ledger');
     await rm(ledger, { recursive: true, force: true });
-    await cp(join(this.dir, GENESIS_LEDGER), ledger, { recursive: true });
   }
 
   async call<T>(name: string, method: string, params: unknown = {}, timeoutMs = 15_000): Promise<T> {

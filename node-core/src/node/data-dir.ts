@@ -18,6 +18,8 @@ export function dataPaths(dir: string) {
     keyStore: join(dir, 'keys.json'),
     nodeKey: join(dir, 'node-key.json'),
     ledger: join(dir, 'ledger'),
+    /** A copy of the consortium's genesis document, so that a lost or wiped ledger can start again from block 0 and sync. */
+    genesis: join(dir, 'genesis.cbor'),
     api: join(dir, API_FILE),
     /** What this validator last signed, written before the signed message leaves (see consensus). */
     signingState: join(dir, 'signing-state.json'),

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { JsonValue } from '../api/json.ts';
-import type { CanonicalValue } from '../codec/cbor.ts';
 import { IngotError } from '../codec/errors.ts';
+import { bytesEqual, type CanonicalValue } from '../codec/cbor.ts';
+import { writeFileAtomic } from './files.ts';
 import { decodeGenesis, type Genesis, type Receipt } from '../codec/messages.ts';
 import { signingKeyFromSeed, type SigningKey } from '../crypto/ed25519.ts';
 import { toHex } from '../crypto/hex.ts';
@@ -251,7 +253,7 @@ export class IngotNode {
     const ledger = await Ledger.open(await openLedgerDatabase(paths.ledger));
     let network: PeerNetwork | undefined;
     try {
-      if (ledger.isEmpty) throw new IngotError('LEDGER_EMPTY', `${paths.ledger} has no genesis block; the directory was not fully initialised`);
+      await restoreOrKeepGenesis(paths, ledger);
       const record = await readJoinRecord(paths);
       const { orgId, orgKey, secrets: current, member } = await selectOrgKey(ledger, secrets, record);
       if (current !== secrets) await writeKeyStore(paths.keyStore, current, options.passphrase);
@@ -510,6 +512,25 @@ async function selectOrgKey(ledger: Ledger, secrets: OrgSecrets, join: JoinRecor
     return { orgId: orgIdOf(key.publicKey), orgKey: key, secrets, member: false };
   }
   throw new IngotError('ORG_KEY_NOT_MEMBER', 'no key in the key store is the current signing key of an organisation on this ledger');
+}
+
+/**
+ * Keeps genesis.cbor beside the ledger, and starts an empty ledger (wiped, lost) from it at block 0:
+ * block sync brings the rest from the other members.
+ */
+async function restoreOrKeepGenesis(paths: DataPaths, ledger: Ledger): Promise<void> {
+  const kept = await readFile(paths.genesis).then((bytes) => new Uint8Array(bytes), (error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (ledger.isEmpty) {
+    if (kept === undefined) throw new IngotError('LEDGER_EMPTY', `${paths.ledger} has no genesis block and there is no ${paths.genesis} to start it from`);
+    const { genesisBytes, block } = genesisBlock(decodeGenesis(kept));
+    await ledger.commitGenesis(genesisBytes, block);
+    return;
+  }
+  if (kept === undefined) await writeFileAtomic(paths.genesis, ledger.genesisBytes, 0o644);
+  else if (!bytesEqual(kept, ledger.genesisBytes)) throw new IngotError('GENESIS_MISMATCH', `${paths.genesis} is not the genesis of the ledger in ${paths.ledger}`);
 }
 
 /** Writes block 0 of a new consortium into an empty ledger directory. */
