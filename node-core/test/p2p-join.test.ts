@@ -199,6 +199,18 @@ describe('joining a consortium over the join protocol (in memory)', { timeout: 9
     assert.equal(notJoin.t === 'error' ? notJoin.code : notJoin.t, 'JOIN_TX_INVALID');
   });
 
+  test('a run\'s p2p settings (ingot ui\'s --listen, --no-mdns) keep the bootstrap peers a joined directory dials', async () => {
+    const code = await newInvite('Window Co');
+    await join('window', code);
+    const node = await IngotNode.start({
+      dataDir: join_('window'), passphrase: TEST_PASSPHRASE, network: factories.node, verifier: inlineVerifier,
+      config: { api: { host: '127.0.0.1', port: 0 }, p2p: { ...LOOPBACK_P2P, peers: [] } },
+    });
+    running.push(node);
+    assert.deepEqual(node.config.p2p.peers, decodeInviteCode(code).peers);
+    assert.equal(node.joinProgress?.state, 'awaiting-admission');
+  });
+
   test('a code for another consortium is refused with INVITE_WRONG_CONSORTIUM, and nothing is written', async () => {
     const invite = decodeInviteCode(await newInvite('Elsewhere GmbH'));
     const key = await founder.orgSigningKey();

@@ -247,7 +247,10 @@ export class IngotNode {
 
   static async start(options: NodeOptions): Promise<IngotNode> {
     const paths = dataPaths(options.dataDir);
-    const config = { ...(await readConfig(paths)), ...options.config };
+    const stored = await readConfig(paths);
+    const config = { ...stored, ...options.config };
+    // A run's p2p settings (ingot ui's --listen, --no-mdns) add to the static peers config.json keeps, such as a joined node's bootstrap peers.
+    if (options.config?.p2p !== undefined) config.p2p = { ...options.config.p2p, peers: [...new Set([...stored.p2p.peers, ...options.config.p2p.peers])] };
     const secrets = await readKeyStore(paths.keyStore, options.passphrase);
     const nodeKey = await readNodeKey(paths);
     const ledger = await Ledger.open(await openLedgerDatabase(paths.ledger));
