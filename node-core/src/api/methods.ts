@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { limits } from '../codec/limits.ts';
 import { CONTRACT_NAME, METHOD_NAME, ORG_ID, SUBJECT } from '../codec/names.ts';
 import { jsonObject, type JsonValue } from './json.ts';
+import { deviceParamsSchemas, type DeviceResults } from './device-methods.ts';
 
 /**
  * The node's RPC contract, defined once: each method's params schema and result type. The server
@@ -111,6 +112,7 @@ export const paramsSchemas = {
   'proposals.list': z.object({ includeClosed: z.boolean().default(false) }).strict(),
   'proposals.create': proposalParams,
   'proposals.vote': z.object({ id: hex32, choice: z.enum(['yes', 'no']) }).strict(),
+  ...deviceParamsSchemas,
 } as const;
 
 export type MethodName = keyof typeof paramsSchemas;
@@ -320,7 +322,7 @@ export interface BlockSummary {
   txCount: number;
 }
 
-export interface Results {
+export interface Results extends DeviceResults {
   'app.state': AppState;
   'app.createConsortium': AppState;
   'app.unlock': AppState;

@@ -8,6 +8,9 @@ import { basename } from 'node:path';
 import type { NodeHost } from '../host/node-host.ts';
 import type { IngotNode } from '../node/node.ts';
 import { createInvite, createProposal, listInvites, listMembers, listProposals, revokeInvite, vote } from '../node/governance.ts';
+import {
+  acceptTransfer, deviceHistory, getDevice, listDevices, offerTransfer, recordDeviceEvent, registerDevice, requestAccess, setDevicePolicy, withdrawTransfer,
+} from '../node/devices.ts';
 import { commitJson, headerJson, historyEntryJson, orgJson, receiptJson, txJson } from './to-json.ts';
 
 /** Per-connection state a method may need: only WebSocket connections can hold subscriptions. */
@@ -171,6 +174,16 @@ const nodeHandlers: { [M in NodeMethodName]: NodeHandler<M> } = {
   async 'proposals.vote'(node, params) {
     return vote(node, params);
   },
+  'device.register': registerDevice,
+  'device.get': getDevice,
+  'device.list': listDevices,
+  'device.history': deviceHistory,
+  'device.recordEvent': recordDeviceEvent,
+  'device.offerTransfer': offerTransfer,
+  'device.withdrawTransfer': withdrawTransfer,
+  'device.acceptTransfer': acceptTransfer,
+  'device.setPolicy': setDevicePolicy,
+  'device.requestAccess': requestAccess,
 };
 
 function isAppMethod(method: MethodName): method is AppMethodName {
