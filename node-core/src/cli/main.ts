@@ -17,6 +17,7 @@ import { readPassphrase } from './passphrase.ts';
 import { RpcCallError } from '../api/client.ts';
 import { nodeClient, runningNode } from './rpc-client.ts';
 import type { RoleName } from '../api/methods.ts';
+import { register as deviceRegister, type DeviceSubcommand } from './device.ts';
 
 const USAGE = `Usage: ingot <command> [options]
 
@@ -48,6 +49,9 @@ Commands:
   vote --data DIR ID yes|no
                          vote on a proposal for this node's organisation
   members --data DIR     list the organisations with their roles, status and nodes
+  device register --data DIR --model M --serial S [--manufacturer X] (--generate-key FILE | --public-key HEX)
+                         register a device for this node's organisation and print its id; --generate-key
+                         has the node make the device's key pair and writes it to FILE (mode 0600)
 
 The passphrase of the organisation keys comes from INGOT_PASSPHRASE, or is asked for.`;
 
@@ -338,8 +342,20 @@ async function members(args: string[]): Promise<void> {
   print(result.orgs);
 }
 
+/** `ingot device <subcommand>`: one entry per subcommand. */
+const deviceSubcommands: Record<string, DeviceSubcommand> = {
+  register: deviceRegister,
+};
+
+async function device(args: string[]): Promise<void> {
+  const [subcommand, ...rest] = args;
+  const run = subcommand === undefined || !Object.hasOwn(deviceSubcommands, subcommand) ? undefined : deviceSubcommands[subcommand];
+  if (run === undefined) throw new UsageError(`device needs a subcommand: ${Object.keys(deviceSubcommands).join(', ')}`);
+  await run(rest, { parse, required, usage: (message) => new UsageError(message), print });
+}
+
 const commands: Record<string, (args: string[]) => Promise<void>> = {
-  init, join, start, ui, testnet, status, call, 'verify-ledger': verify, invite, proposals, vote: voteOn, members,
+  init, join, start, ui, testnet, status, call, 'verify-ledger': verify, invite, proposals, vote: voteOn, members, device,
 };
 
 export async function main(argv: string[]): Promise<void> {
