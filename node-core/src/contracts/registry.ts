@@ -3,11 +3,12 @@ import { consensus } from './consensus.ts';
 import { identity } from './identity.ts';
 import { membership } from './membership.ts';
 import { records } from './records.ts';
+import { telemetry } from './telemetry.ts';
 import { device } from './device.ts';
 import type { StateOverlay } from '../ledger/state.ts';
 
 /** The built-in contracts, in the order their end-of-block steps run. */
-const contracts: ReadonlyMap<string, Contract> = new Map([membership, identity, consensus, records, device].map((contract) => [contract.name, contract]));
+const contracts: ReadonlyMap<string, Contract> = new Map([membership, identity, consensus, records, device, telemetry].map((contract) => [contract.name, contract]));
 
 export function findMethod(contract: string, method: string): Method<unknown> | 'no-contract' | 'no-method' {
   const found = contracts.get(contract);
