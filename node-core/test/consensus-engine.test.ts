@@ -13,8 +13,8 @@ import type { LedgerDatabase } from '../src/ledger/database.ts';
 import { Ledger } from '../src/ledger/ledger.ts';
 import { parseTransaction, signTransaction } from '../src/ledger/transaction.ts';
 import { BlockSync } from '../src/node/block-sync.ts';
-import { systemClock } from '../src/node/clock.ts';
-import { ConsensusEngine, type Equivocation } from '../src/node/consensus-engine.ts';
+import { systemClock, type Clock } from '../src/node/clock.ts';
+import { BLOCK_TIME_AHEAD_MAX_MS, ConsensusEngine, type Equivocation } from '../src/node/consensus-engine.ts';
 import { Mempool } from '../src/node/mempool.ts';
 import { SigningStore } from '../src/node/signing-store.ts';
 import { MemoryHub } from '../src/p2p/memory-network.ts';
@@ -45,7 +45,7 @@ after(async () => {
   for (const remove of dirs) await remove();
 });
 
-async function cluster(size: number) {
+async function cluster(size: number, options: { clockAheadMs?: readonly number[] } = {}) {
   const { dir, remove } = await tempDir('ingot-consensus-');
   dirs.push(remove);
   const hub = new MemoryHub();
@@ -70,7 +70,7 @@ async function cluster(size: number) {
       },
     };
     member.engine = new ConsensusEngine({
-      ledger, mempool: member.mempool, nodeKey: member.nodeKey, clock: systemClock, network, timeouts: TIMEOUTS,
+      ledger, mempool: member.mempool, nodeKey: member.nodeKey, clock: clockAhead(options.clockAheadMs?.[names.indexOf(member.name)] ?? 0), network, timeouts: TIMEOUTS,
       signingStore: new SigningStore(join(dir, `${member.name}-signing.json`)), blockIntervalMs: 20, received,
       onCommitted: () => undefined, onDropped: () => undefined,
       onEvidence: (evidence) => member.evidence.push(evidence),
@@ -91,6 +91,19 @@ async function cluster(size: number) {
     members.push(member);
   }
 
+  /** The same transactions into every listed member's mempool, as relaying would leave them. */
+  const submitToAll = (among: readonly Member[], count: number) => {
+    const from = among[0] as Member;
+    for (let i = 0; i < count; i++) {
+      const tx = signTransaction({
+        v: 1, chain: from.ledger.chainId, contract: 'identity', method: 'updateProfile',
+        payload: { contact: `c-${toHex(randomBytes(4))}` }, signer: from.orgKey.publicKey,
+        nonce: new Uint8Array(randomBytes(16)), expires: from.ledger.head.height + 100,
+      }, from.orgKey);
+      for (const member of among) member.mempool.add(tx);
+    }
+    for (const member of among) member.engine.wake();
+  };
   const submit = (member: Member, count: number) => {
     for (let i = 0; i < count; i++) {
       const tx = signTransaction({
@@ -138,8 +151,34 @@ async function cluster(size: number) {
       await member.engine.stop();
     }
   };
-  return { members, hub, submit, waitFor, assertAgreement, stop, restart, close };
+  return { members, hub, submit, submitToAll, waitFor, assertAgreement, stop, restart, close };
 }
+
+/** The system clock shifted: a validator whose clock runs ahead. */
+function clockAhead(aheadMs: number): Clock {
+  return aheadMs === 0 ? systemClock : { now: () => Date.now() + aheadMs, setTimeout: (callback, delayMs) => systemClock.setTimeout(callback, delayMs) };
+}
+
+test('a proposal dated further ahead than BLOCK_TIME_AHEAD_MAX_MS gets no votes: the others commit without it, and no block time runs ahead', async () => {
+  const c = await cluster(4, { clockAheadMs: [60 * 60_000, 0, 0, 0] });
+  try {
+    const [fast] = c.members as [Member, Member, Member, Member];
+    for (let round = 0; round < 4; round++) {
+      c.submitToAll(c.members, 2);
+      const target = (round + 1) * 2;
+      await c.waitFor(`${target} transactions everywhere`, () => c.members.every((m) => m.ledger.head.txCount === target));
+    }
+    await c.assertAgreement(c.members);
+    for (let height = 1; height <= fast.ledger.head.height; height++) {
+      const header = await fast.ledger.header(height);
+      assert.ok(header !== undefined);
+      assert.ok(header.time <= Date.now() + BLOCK_TIME_AHEAD_MAX_MS, `block ${height} is dated ${header.time - Date.now()} ms ahead`);
+      assert.notEqual(toHex(header.proposer), toHex(fast.nodeKey.publicKey), `block ${height} is the fast clock's proposal`);
+    }
+  } finally {
+    await c.close();
+  }
+});
 
 test('four validators commit the same blocks with valid certificates; one down does not stop them, and it catches up', async () => {
   const c = await cluster(4);

@@ -22,6 +22,12 @@ export const DEFAULT_TIMEOUTS: TimeoutConfig = { proposeMs: 1000, prevoteMs: 500
  * timeout, or the round fails and the next proposer offers an even larger block.
  */
 export const PROPOSAL_TXS_MAX = 1500;
+/**
+ * How far ahead of this validator's clock a proposed block's time may be. Contracts compare expiries
+ * with block time, so a proposer must not be able to move it far into the future; honest clocks
+ * disagree by far less.
+ */
+export const BLOCK_TIME_AHEAD_MAX_MS = 30_000;
 /** How often the signed messages of a height that does not advance are offered again. */
 export const REOFFER_MS = 1000;
 /** Consensus messages kept per height, for re-offering and for heights just ahead of this node. */
@@ -341,6 +347,8 @@ export class ConsensusEngine {
   async #validate(message: ProposalMessage): Promise<ExecutedBlock | undefined> {
     const { block } = message;
     if (block.header.height !== message.height) return undefined;
+    // Timeliness is a validator's judgement of a fresh proposal; a block re-proposed from an earlier round was already judged.
+    if (message.validRoundPlusOne === 0 && block.header.time > this.#options.clock.now() + BLOCK_TIME_AHEAD_MAX_MS) return undefined;
     try {
       const executed = await executeReceivedBlock(this.#options.ledger, block, this.#options.received);
       // The proposer of a fresh block is its author; a block re-proposed from an earlier round keeps its author.
