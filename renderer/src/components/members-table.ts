@@ -80,7 +80,7 @@ export function nodeLine(node: MemberNodeJson, self: boolean): TemplateResult {
         ? html`<sl-badge variant="success" data-testid="node-state" data-state="online">${msg('online', { id: 'members.online' })}</sl-badge>
             ${node.connection === null ? '' : html`<span class="muted">${node.connection === 'direct' ? msg('direct', { id: 'overview.direct' }) : msg('relayed', { id: 'overview.relayed' })}</span>`}`
         : html`<sl-badge variant="neutral" data-testid="node-state" data-state="offline">${msg('offline', { id: 'members.offline' })}</sl-badge>`}
-    ${node.validator === null ? '' : html`<span class="muted">${msg(str`validator, power ${node.validator.power}`, { id: 'members.validatorPower' })}</span>`}`;
+    ${node.validator === null ? '' : html`<span class="muted">· ${msg(str`validator, power ${node.validator.power}`, { id: 'members.validatorPower' })}</span>`}`;
 }
 
 customElements.define('ingot-members-table', MembersTable);
