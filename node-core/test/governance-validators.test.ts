@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readValidatorSchedule, VALIDATOR_CHANGE_DELAY } from '../src/contracts/governance.ts';
+import { gatedPeerIds, readValidatorSchedule, VALIDATOR_CHANGE_DELAY } from '../src/contracts/governance.ts';
 import { executeBlock } from '../src/contracts/execute.ts';
 import { memberPeerIds, readOrg, readValidators } from '../src/contracts/membership-state.ts';
 import { toHex } from '../src/crypto/hex.ts';
@@ -162,4 +162,33 @@ test('changes passing in consecutive blocks each take effect two heights after t
   await chain.block([chain.tx(a.key, 'identity', 'updateProfile', { contact: 'x' })]);
   assert.equal(chain.height, x + 2);
   assert.deepEqual(await keys(chain), [entry(c)], 'the set of height x + 3');
+});
+
+test('a suspended or removed validator organisation’s nodes stay in the gate until its keys leave the set', async () => {
+  for (const kind of ['suspend', 'remove'] as const) {
+    const { a, b, c, chain } = await consortium();
+    await pass(chain, a, b, { kind: 'addValidator', org: c.id, key: toHex(c.nodeKey.publicKey) });
+    await chain.block([chain.tx(a.key, 'identity', 'updateProfile', { contact: 'x' })]);
+    assert.deepEqual(await keys(chain), [entry(a), entry(c)]);
+    await pass(chain, a, b, { kind, org: c.id });
+    // C is no member any more, but its key validates height passed + 1: its node must still connect.
+    assert.ok(!(await memberPeerIds(chain)).includes(c.peerId));
+    assert.deepEqual(await keys(chain), [entry(a), entry(c)]);
+    assert.ok((await gatedPeerIds(chain)).includes(c.peerId), `${kind}: the gate keeps a validating node`);
+    // End of block passed + 1: the set of passed + 2 no longer holds C's key, and the gate lets C go.
+    await chain.block([chain.tx(a.key, 'identity', 'updateProfile', { contact: 'y' })]);
+    assert.deepEqual(await keys(chain), [entry(a)]);
+    assert.deepEqual(await readValidatorSchedule(chain), []);
+    assert.ok(!(await gatedPeerIds(chain)).includes(c.peerId), `${kind}: gone once out of the set`);
+    assert.ok((await gatedPeerIds(chain)).includes(b.peerId) && (await gatedPeerIds(chain)).includes(a.peerId));
+  }
+});
+
+test('the gate admits a key scheduled to join the set, and not a suspended organisation that validates nothing', async () => {
+  const { a, b, c, chain } = await consortium();
+  await pass(chain, a, b, { kind: 'addValidator', org: c.id, key: toHex(c.nodeKey.publicKey) });
+  assert.equal((await readValidatorSchedule(chain)).length, 1);
+  assert.ok((await gatedPeerIds(chain)).includes(c.peerId));
+  await pass(chain, a, b, { kind: 'suspend', org: b.id });
+  assert.ok(!(await gatedPeerIds(chain)).includes(b.peerId));
 });

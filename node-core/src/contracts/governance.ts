@@ -1,7 +1,10 @@
 import type { StateReader } from '../ledger/state.ts';
+import { memberPeerIds, readValidators } from './membership-state.ts';
+import { peerIdOfKey } from './peer-id.ts';
 import type { Tally } from './policy.ts';
 import { openProposalIds, readProposalRecord, type Proposal } from './proposal-state.ts';
 import { tallyOf } from './proposals.ts';
+import { readValidatorSchedule } from './validator-changes.ts';
 
 /**
  * What the node and its API read of membership and governance. Every list is bounded: at most 256
@@ -36,4 +39,16 @@ export async function listProposals(state: StateReader): Promise<ProposalView[]>
 export async function readProposal(state: StateReader, id: string): Promise<ProposalView | undefined> {
   const proposal = await readProposalRecord(state, id);
   return proposal === undefined ? undefined : view(state, proposal);
+}
+
+/**
+ * The peer ids the network's gate admits as members: the nodes of active organisations, and the
+ * node of every key in the current validator set or in a scheduled one. A suspended or removed
+ * organisation's validator keys stay in the set for VALIDATOR_CHANGE_DELAY heights after the block
+ * that passes it; its nodes stay connected until their keys have left the set, so that the
+ * validators of those heights can still reach each other and the chain keeps deciding blocks.
+ */
+export async function gatedPeerIds(state: StateReader): Promise<string[]> {
+  const validators = [...(await readValidators(state)), ...(await readValidatorSchedule(state)).flatMap((entry) => entry.validators)];
+  return [...new Set([...(await memberPeerIds(state)), ...validators.map((v) => peerIdOfKey(v.key))])];
 }

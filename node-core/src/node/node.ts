@@ -10,7 +10,8 @@ import { toHex } from '../crypto/hex.ts';
 import { merkleProof, type MerkleProof } from '../crypto/merkle.ts';
 import { rotateKeyProofMessage } from '../contracts/identity.ts';
 import { genesisBlock } from '../contracts/genesis.ts';
-import { memberPeerIds, orgIdOf, orgIdOfSigner, readOrg, readValidators, type OrgRecord } from '../contracts/membership-state.ts';
+import { gatedPeerIds } from '../contracts/governance.ts';
+import { orgIdOf, orgIdOfSigner, readOrg, readValidators, type OrgRecord } from '../contracts/membership-state.ts';
 import type { JoinProgress } from '../api/methods.ts';
 import type { Validator } from '../ledger/block.ts';
 import { Ledger } from '../ledger/ledger.ts';
@@ -261,7 +262,7 @@ export class IngotNode {
       const { orgId, orgKey, secrets: current, member } = await selectOrgKey(ledger, secrets, record);
       if (current !== secrets) await writeKeyStore(paths.keyStore, current, options.passphrase);
       // Awaiting admission, the node keeps dialling the invite's bootstrap peers, which let it in once its organisation is admitted.
-      const members = [...new Set([...(await memberPeerIds(ledger)), ...(member || record === undefined ? [] : bootstrapPeerIds(record))])];
+      const members = [...new Set([...(await gatedPeerIds(ledger)), ...(member || record === undefined ? [] : bootstrapPeerIds(record))])];
       network = await (options.network ?? libp2pNetwork)({ nodeKey, config, members, awaitingAdmission: !member });
       const verifier = options.verifier ?? new WorkerVerifier();
       const clock = options.clock ?? systemClock;
@@ -442,7 +443,7 @@ export class IngotNode {
   }
 
   async #updateGate(height: number): Promise<void> {
-    const members = await memberPeerIds(this.#ledger);
+    const members = await gatedPeerIds(this.#ledger);
     const join = this.#join;
     if (join !== undefined && !join.member) {
       const orgId = await orgIdOfSigner(this.#ledger, this.#orgKey.publicKey);
