@@ -197,3 +197,21 @@ test('at most PROPOSALS_OPEN_MAX proposals are open; expired ones make room', as
   assert.equal((await readProposal(chain, txs[0]?.idHex ?? ''))?.status, 'expired');
   await refused(chain, a, 'vote', { proposal: txs[0]?.idHex, choice: 'yes' }, 'PROPOSAL_EXPIRED');
 });
+
+test('an admission granting admin or validator is decided by the changes policy, all admins voting, not by the inviter alone', async () => {
+  for (const roles of [['admin', 'member'], ['validator', 'member']]) {
+    const { a, b, chain } = threeAdmins();
+    const joiner = party(`joiner-${roles[0]}`);
+    const proposal = await requestJoin(chain, a, joiner, roles);
+    const open = await readProposal(chain, proposal);
+    assert.deepEqual([open?.tally.needed, open?.tally.voters.length], [2, 3], 'majority of the three admins');
+    await ok(chain, a, 'vote', { proposal, choice: 'yes' });
+    assert.equal(await readOrg(chain, joiner.id), undefined, `the inviter alone does not admit ${roles[0]}`);
+    await ok(chain, b, 'vote', { proposal, choice: 'yes' });
+    assert.deepEqual((await readOrg(chain, joiner.id))?.roles, roles);
+  }
+  // A member-only admission stays the inviter's to decide.
+  const { a, b, chain } = threeAdmins();
+  const proposal = await requestJoin(chain, a, party('plain'), ['member', 'auditor']);
+  await refused(chain, b, 'vote', { proposal, choice: 'yes' }, 'VOTE_NOT_ELIGIBLE');
+});

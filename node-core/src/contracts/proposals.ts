@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { bytesEqual } from '../codec/cbor.ts';
+import type { Role } from '../codec/messages.ts';
 import { fromHex } from '../crypto/hex.ts';
 import type { StateReader } from '../ledger/state.ts';
 import { ContractError, defineMethod } from './contract.ts';
 import { applyEffect, checkEffect } from './effects.ts';
 import { activeAdmins, orgIdOf } from './membership-state.ts';
-import { outcomeOf, policySchema, readPolicy, tally, type Tally } from './policy.ts';
+import { outcomeOf, policySchema, readPolicy, tally, type Policy, type Tally } from './policy.ts';
 import {
   closeProposal, openProposal, PROPOSAL_TTL_DEFAULT_MS, PROPOSAL_TTL_MAX_MS, readProposalRecord, writeProposal, type Effect, type Proposal,
 } from './proposal-state.ts';
@@ -75,11 +76,25 @@ export const propose = defineMethod({
   },
 });
 
+/** Roles that govern: an admission granting one of them is decided like any change, never by the inviter alone. */
+const GOVERNING_ROLES: readonly Role[] = ['admin', 'validator'];
+
+/**
+ * Counts a proposal's votes under `policy` and `admins` (the active admin organisations). An
+ * admission is decided by `policy.admission` unless it grants a governing role; then, as every
+ * other proposal, by `policy.changes`, with all admins voting.
+ */
+export function tallyUnder(policy: Policy, admins: readonly string[], proposal: Proposal): Tally {
+  const effect = proposal.effect;
+  if (effect.kind === 'admit' && !effect.roles.some((role) => GOVERNING_ROLES.includes(role))) {
+    return tally(policy.admission, admins, effect.inviter, proposal.votes);
+  }
+  return tally(policy.changes, admins, null, proposal.votes);
+}
+
 /** The tally of a proposal under the policy and the admins in `state` now. */
 export async function tallyOf(state: StateReader, proposal: Proposal): Promise<Tally> {
-  const policy = await readPolicy(state);
-  const rule = proposal.effect.kind === 'admit' ? policy.admission : policy.changes;
-  return tally(rule, await activeAdmins(state), proposal.effect.kind === 'admit' ? proposal.effect.inviter : null, proposal.votes);
+  return tallyUnder(await readPolicy(state), await activeAdmins(state), proposal);
 }
 
 export const vote = defineMethod({
