@@ -215,3 +215,56 @@ test('an admission granting admin or validator is decided by the changes policy,
   const proposal = await requestJoin(chain, a, party('plain'), ['member', 'auditor']);
   await refused(chain, b, 'vote', { proposal, choice: 'yes' }, 'VOTE_NOT_ELIGIBLE');
 });
+
+test('membership.settle decides a proposal whose threshold the votes cast reach after the admin set shrank; a vote does too', async () => {
+  const [a, b, c, d] = ['alpha', 'beta', 'gamma', 'delta'].map(party) as [Party, Party, Party, Party];
+  const m = party('member');
+  const chain = new MemoryChain([{ party: a }, { party: b }, { party: c }, { party: d, roles: ['admin', 'member'] }, { party: m, roles: ['member'] }]);
+  // Two proposals, each with two yes of the three a majority of four admins needs.
+  const first = await ok(chain, a, 'propose', { kind: 'setRoles', org: m.id, roles: ['member', 'auditor'] });
+  for (const voter of [a, b]) await ok(chain, voter, 'vote', { proposal: first.txId, choice: 'yes' });
+  const third = await ok(chain, a, 'propose', { kind: 'setPolicy', policy: { admission: 'majority', changes: 'majority' } });
+  for (const voter of [a, b]) await ok(chain, voter, 'vote', { proposal: third.txId, choice: 'yes' });
+  assert.equal((await readProposal(chain, first.txId))?.tally.needed, 3);
+  await refused(chain, m, 'settle', { proposal: first.txId }, 'PROPOSAL_UNDECIDED');
+
+  // D stops being an admin: three admins, two yes are a majority — but nobody votes again.
+  const demote = await ok(chain, a, 'propose', { kind: 'setRoles', org: d.id, roles: ['member'] });
+  for (const voter of [a, b, c]) await ok(chain, voter, 'vote', { proposal: demote.txId, choice: 'yes' });
+  const overdue = await readProposal(chain, first.txId);
+  assert.deepEqual([overdue?.status, overdue?.tally.yes, overdue?.tally.needed], ['open', 2, 2]);
+
+  // Any active organisation, admin or not, settles it: the effect applies in that block.
+  const settled = await ok(chain, m, 'settle', { proposal: first.txId });
+  assert.deepEqual(settled.subjects, [m.id, `proposal/${first.txId}`]);
+  const closed = await readProposal(chain, first.txId);
+  assert.deepEqual([closed?.status, closed?.closedAt, closed?.tally.yes, closed?.tally.needed], ['passed', settled.height, 2, 2]);
+  assert.deepEqual((await readOrg(chain, m.id))?.roles, ['member', 'auditor']);
+  await refused(chain, m, 'settle', { proposal: first.txId }, 'PROPOSAL_CLOSED');
+  await refused(chain, m, 'settle', { proposal: 'ab'.repeat(32) }, 'PROPOSAL_UNKNOWN');
+
+  // A vote counts again too: C's no on the other overdue proposal passes it, the yes votes being enough.
+  const voted = await ok(chain, c, 'vote', { proposal: third.txId, choice: 'no' });
+  assert.deepEqual([(await readProposal(chain, third.txId))?.status, (await readProposal(chain, third.txId))?.closedAt], ['passed', voted.height]);
+  assert.deepEqual(await readPolicy(chain), { admission: 'majority', changes: 'majority' });
+});
+
+test('membership.settle rejects a proposal the no votes already decide, and refuses an expired one', async () => {
+  const [a, b, c, d] = ['alpha', 'beta', 'gamma', 'delta'].map(party) as [Party, Party, Party, Party];
+  const chain = new MemoryChain([{ party: a }, { party: b }, { party: c }, { party: d, roles: ['admin', 'member'] }]);
+  // Changes need three yes: of four admins, one no leaves the proposal open.
+  const policy = await ok(chain, a, 'propose', { kind: 'setPolicy', policy: { admission: 'majority', changes: { yes: 3 } } });
+  for (const voter of [a, b, c]) await ok(chain, voter, 'vote', { proposal: policy.txId, choice: 'yes' });
+  const proposal = await ok(chain, a, 'propose', { kind: 'setRoles', org: d.id, roles: ['admin', 'member', 'auditor'], expiresAt: chain.time + 1000 + 60_000 });
+  await ok(chain, b, 'vote', { proposal: proposal.txId, choice: 'no' });
+  await refused(chain, a, 'settle', { proposal: proposal.txId }, 'PROPOSAL_UNDECIDED');
+  // C stops being an admin: three voters, three yes needed, one no — it can no longer pass.
+  const demote = await ok(chain, a, 'propose', { kind: 'setRoles', org: c.id, roles: ['validator', 'member'] });
+  for (const voter of [a, b, c]) await ok(chain, voter, 'vote', { proposal: demote.txId, choice: 'yes' });
+  await ok(chain, c, 'settle', { proposal: proposal.txId });
+  assert.equal((await readProposal(chain, proposal.txId))?.status, 'rejected');
+  assert.deepEqual((await readOrg(chain, d.id))?.roles, ['admin', 'member']);
+
+  const late = await ok(chain, a, 'propose', { kind: 'setRoles', org: d.id, roles: ['member'], expiresAt: chain.time + 1000 + 60_000 });
+  await refused(chain, a, 'settle', { proposal: late.txId }, 'PROPOSAL_EXPIRED', 120_000);
+});

@@ -1,7 +1,7 @@
 import type { Contract } from './contract.ts';
 import { createInvite, requestJoin, revokeInvite } from './invites.ts';
 import { addNode, removeNode } from './nodes.ts';
-import { propose, vote } from './proposals.ts';
+import { propose, settle, vote } from './proposals.ts';
 import { applyValidatorSchedule } from './validator-changes.ts';
 
 /**
@@ -11,6 +11,6 @@ import { applyValidatorSchedule } from './validator-changes.ts';
  */
 export const membership: Contract = {
   name: 'membership',
-  methods: { createInvite, revokeInvite, requestJoin, propose, vote, addNode, removeNode },
+  methods: { createInvite, revokeInvite, requestJoin, propose, vote, settle, addNode, removeNode },
   endBlock: applyValidatorSchedule,
 };

@@ -2,11 +2,11 @@ import { z } from 'zod';
 import { bytesEqual } from '../codec/cbor.ts';
 import type { Role } from '../codec/messages.ts';
 import { fromHex } from '../crypto/hex.ts';
-import type { StateReader } from '../ledger/state.ts';
-import { ContractError, defineMethod } from './contract.ts';
+import type { StateOverlay, StateReader } from '../ledger/state.ts';
+import { ContractError, defineMethod, type BlockContext } from './contract.ts';
 import { applyEffect, checkEffect } from './effects.ts';
 import { activeAdmins, orgIdOf } from './membership-state.ts';
-import { outcomeOf, policySchema, readPolicy, tally, type Policy, type Tally } from './policy.ts';
+import { outcomeOf, policySchema, readPolicy, tally, type Outcome, type Policy, type Tally } from './policy.ts';
 import {
   closeProposal, openProposal, PROPOSAL_TTL_DEFAULT_MS, PROPOSAL_TTL_MAX_MS, readProposalRecord, writeProposal, type Effect, type Proposal,
 } from './proposal-state.ts';
@@ -97,14 +97,38 @@ export async function tallyOf(state: StateReader, proposal: Proposal): Promise<T
   return tallyUnder(await readPolicy(state), await activeAdmins(state), proposal);
 }
 
+/** An open proposal that may still be voted on or settled at `block`. */
+async function openRecord(state: StateReader, block: BlockContext, id: string): Promise<Proposal> {
+  const proposal = await readProposalRecord(state, id);
+  if (proposal === undefined) throw new ContractError('PROPOSAL_UNKNOWN', 'there is no proposal with that id');
+  if (proposal.status === 'passed' || proposal.status === 'rejected') throw new ContractError('PROPOSAL_CLOSED', `the proposal was ${proposal.status} at height ${proposal.closedAt}`);
+  if (proposal.status === 'expired' || proposal.expiresAt < block.time) throw new ContractError('PROPOSAL_EXPIRED', 'the proposal has expired');
+  return proposal;
+}
+
+/**
+ * Applies what `counted` decides: a passed proposal's effect (checked again first) and its closing,
+ * or its rejection; an undecided one is written back with its votes. Returns the outcome.
+ */
+async function conclude(state: StateOverlay, block: BlockContext, proposal: Proposal, counted: Tally): Promise<Outcome> {
+  const outcome = outcomeOf(counted);
+  if (outcome === 'passed') {
+    await applyEffect(state, block, proposal.effect);
+    await closeProposal(state, proposal, 'passed', block.height, counted);
+  } else if (outcome === 'rejected') {
+    await closeProposal(state, proposal, 'rejected', block.height, counted);
+  } else {
+    writeProposal(state, proposal);
+  }
+  return outcome;
+}
+
+/** An admin's vote; the proposal is counted again under today's policy and admins and decided at once if the votes decide it. */
 export const vote = defineMethod({
   roles: ['admin'],
   payload: z.object({ proposal: hex32, choice: z.enum(['yes', 'no']) }).strict(),
   async execute({ block, signer, state, about }, payload) {
-    const proposal = await readProposalRecord(state, payload.proposal);
-    if (proposal === undefined) throw new ContractError('PROPOSAL_UNKNOWN', 'there is no proposal with that id');
-    if (proposal.status === 'passed' || proposal.status === 'rejected') throw new ContractError('PROPOSAL_CLOSED', `the proposal was ${proposal.status} at height ${proposal.closedAt}`);
-    if (proposal.status === 'expired' || proposal.expiresAt < block.time) throw new ContractError('PROPOSAL_EXPIRED', 'the proposal has expired');
+    const proposal = await openRecord(state, block, payload.proposal);
     if (Object.hasOwn(proposal.votes, signer.id)) throw new ContractError('VOTE_DUPLICATE', `organisation ${signer.id} has voted on this proposal`);
     const voted: Proposal = { ...proposal, votes: { ...proposal.votes, [signer.id]: payload.choice } };
     const counted = await tallyOf(state, voted);
@@ -112,14 +136,26 @@ export const vote = defineMethod({
     about(signer.id);
     about(proposal.subject);
     about(`proposal/${proposal.id}`);
-    const outcome = outcomeOf(counted);
-    if (outcome === 'passed') {
-      await applyEffect(state, block, voted.effect);
-      await closeProposal(state, voted, 'passed', block.height, counted);
-    } else if (outcome === 'rejected') {
-      await closeProposal(state, voted, 'rejected', block.height, counted);
-    } else {
-      writeProposal(state, voted);
+    await conclude(state, block, voted, counted);
+  },
+});
+
+/**
+ * Any active organisation asks for an open proposal to be counted again: the votes already cast
+ * may decide it now that the admins or the policy changed (an admin set that shrank after the last
+ * yes vote). Refused with PROPOSAL_UNDECIDED when they do not.
+ */
+export const settle = defineMethod({
+  payload: z.object({ proposal: hex32 }).strict(),
+  async execute({ block, signer, state, about }, payload) {
+    const proposal = await openRecord(state, block, payload.proposal);
+    const counted = await tallyOf(state, proposal);
+    if (outcomeOf(counted) === 'open') {
+      throw new ContractError('PROPOSAL_UNDECIDED', `the votes cast do not decide the proposal: ${counted.yes} yes of ${counted.needed} needed, ${counted.no} no, ${counted.voters.length} voters`);
     }
+    about(signer.id);
+    about(proposal.subject);
+    about(`proposal/${proposal.id}`);
+    await conclude(state, block, proposal, counted);
   },
 });
