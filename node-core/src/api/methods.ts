@@ -3,6 +3,7 @@ import { limits } from '../codec/limits.ts';
 import { CONTRACT_NAME, METHOD_NAME, ORG_ID, SUBJECT } from '../codec/names.ts';
 import { jsonObject, type JsonValue } from './json.ts';
 import { deviceParamsSchemas, type DeviceResults } from './device-methods.ts';
+import { telemetryParamsSchemas, type TelemetryResults } from './telemetry-methods.ts';
 
 /**
  * The node's RPC contract, defined once: each method's params schema and result type. The server
@@ -113,6 +114,7 @@ export const paramsSchemas = {
   'proposals.create': proposalParams,
   'proposals.vote': z.object({ id: hex32, choice: z.enum(['yes', 'no']) }).strict(),
   ...deviceParamsSchemas,
+  ...telemetryParamsSchemas,
 } as const;
 
 export type MethodName = keyof typeof paramsSchemas;
@@ -322,7 +324,7 @@ export interface BlockSummary {
   txCount: number;
 }
 
-export interface Results extends DeviceResults {
+export interface Results extends DeviceResults, TelemetryResults {
   'app.state': AppState;
   'app.createConsortium': AppState;
   'app.unlock': AppState;

@@ -47,6 +47,18 @@ export type P2pConfig = z.infer<typeof p2pConfigSchema>;
 
 export const DEFAULT_P2P_CONFIG: P2pConfig = { listen: ['/ip4/0.0.0.0/tcp/7546'], peers: [], mdns: true, relay: false };
 
+/**
+ * The MQTT broker the node takes device telemetry from (docs/telemetry.md): topics are
+ * `<topicPrefix>/<device id>`. Absent, the node subscribes to no broker.
+ */
+export const mqttConfigSchema = z
+  .object({
+    url: z.string().min(1).max(1024).regex(/^(?:mqtts?|wss?|tcp|tls):\/\//, 'expected a broker URL such as mqtt://127.0.0.1:1883'),
+    topicPrefix: z.string().min(1).max(128).regex(/^[^#+\s]+$/, 'expected a topic prefix without wildcards or spaces').default('ingot/telemetry'),
+  })
+  .strict();
+export type MqttConfigJson = z.infer<typeof mqttConfigSchema>;
+
 export const configSchema = z
   .object({
     api: z.object({ host: z.literal('127.0.0.1'), port: z.number().int().min(0).max(65535) }).strict(),
@@ -54,6 +66,7 @@ export const configSchema = z
     p2p: p2pConfigSchema.default(DEFAULT_P2P_CONFIG),
     blockIntervalMs: z.number().int().min(10).max(60_000),
     mempool: z.object({ txsMax: z.number().int().min(1).max(1_000_000), bytesMax: z.number().int().min(1024).max(1024 ** 3) }).strict(),
+    mqtt: mqttConfigSchema.optional(),
   })
   .strict();
 export type NodeConfig = z.infer<typeof configSchema>;

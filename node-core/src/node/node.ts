@@ -33,6 +33,7 @@ import { Admission } from './admission.ts';
 import { JoinService } from './join-service.ts';
 import { bootstrapPeerIds, JoinTracker, readJoinRecord, writeJoinRecord, type JoinRecord } from './joining.ts';
 import { WorkerVerifier, type SignatureVerifier } from './signature-verifier.ts';
+import { TelemetryService } from './telemetry-service.ts';
 
 /** Blocks a transaction the node signs itself may wait before it expires. */
 export const SUBMIT_TTL_BLOCKS = 100;
@@ -120,6 +121,8 @@ export class IngotNode {
   #pendingRotation: { readonly idHex: string; readonly key: SigningKey; readonly seed: Uint8Array; readonly settled: () => void } | undefined;
   /** New submissions wait for a rotation in flight, so that none is signed with a key about to stop working. */
   #rotationGate: Promise<void> | undefined;
+  /** Device telemetry: ingestion (RPC, MQTT), local store, anchoring, rules (docs/telemetry.md). */
+  #telemetry: TelemetryService | undefined;
 
   private constructor(init: {
     paths: DataPaths; config: NodeConfig; nodeKey: NodeKey; ledger: Ledger; clock: Clock; passphrase: string;
@@ -256,6 +259,7 @@ export class IngotNode {
     const nodeKey = await readNodeKey(paths);
     const ledger = await Ledger.open(await openLedgerDatabase(paths.ledger));
     let network: PeerNetwork | undefined;
+    let telemetry: TelemetryService | undefined;
     try {
       await restoreOrKeepGenesis(paths, ledger);
       const record = await readJoinRecord(paths);
@@ -267,10 +271,14 @@ export class IngotNode {
       const verifier = options.verifier ?? new WorkerVerifier();
       const clock = options.clock ?? systemClock;
       const join = record === undefined ? undefined : new JoinTracker(record, clock, member);
+      telemetry = await TelemetryService.open(paths.dir, { ...(config.mqtt === undefined ? {} : { mqtt: config.mqtt }) });
       const node = new IngotNode({ paths, config, nodeKey, ledger, clock, passphrase: options.passphrase, secrets: current, orgKey, orgId, verifier, network, join });
       await node.#run();
+      node.#telemetry = telemetry;
+      telemetry.attach(node);
       return node;
     } catch (error) {
+      await telemetry?.close();
       await network?.stop();
       await ledger.close();
       throw error;
@@ -416,7 +424,13 @@ export class IngotNode {
     pending.settled();
   }
 
+  get telemetry(): TelemetryService {
+    if (this.#telemetry === undefined) throw new IngotError('NODE_STARTING', 'the node is starting; try again in a moment');
+    return this.#telemetry;
+  }
+
   async close(): Promise<void> {
+    await this.#telemetry?.close();
     this.#joinService.stop();
     await this.#admission.stop();
     this.#relay.stop();

@@ -11,6 +11,7 @@ import { createInvite, createProposal, listInvites, listMembers, listProposals, 
 import {
   acceptTransfer, deviceHistory, getDevice, listDevices, offerTransfer, recordDeviceEvent, registerDevice, requestAccess, setDevicePolicy, withdrawTransfer,
 } from '../node/devices.ts';
+import { queryTelemetry, submitTelemetry, telemetryRules, telemetryStats } from '../node/telemetry-api.ts';
 import { commitJson, headerJson, historyEntryJson, orgJson, receiptJson, txJson } from './to-json.ts';
 
 /** Per-connection state a method may need: only WebSocket connections can hold subscriptions. */
@@ -184,6 +185,10 @@ const nodeHandlers: { [M in NodeMethodName]: NodeHandler<M> } = {
   'device.acceptTransfer': acceptTransfer,
   'device.setPolicy': setDevicePolicy,
   'device.requestAccess': requestAccess,
+  'telemetry.submit': submitTelemetry,
+  'telemetry.query': queryTelemetry,
+  'telemetry.stats': telemetryStats,
+  'telemetry.rules': telemetryRules,
 };
 
 function isAppMethod(method: MethodName): method is AppMethodName {

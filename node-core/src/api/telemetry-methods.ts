@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { ORG_ID } from '../codec/names.ts';
+
+/**
+ * The telemetry part of the RPC contract (docs/telemetry.md): params schemas, spread into
+ * methods.ts's `paramsSchemas`, and result types, which methods.ts's `Results` extends.
+ */
+
+const deviceId = z.string().regex(ORG_ID, 'expected a device id (40 lower-case hex characters)');
+const timestamp = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const metric = z.string().regex(/^[a-z][a-z0-9_.-]{0,31}$/, 'expected a metric name such as "temperature"');
+/** A signed batch as hex or base64 (standard or URL-safe, padding optional): at most 128 KiB + 96 bytes once decoded. */
+const encodedBatch = z
+  .string()
+  .min(1)
+  .max(2 * (128 * 1024 + 96))
+  .regex(/^(?:[0-9a-f]{2})+$|^[A-Za-z0-9+/_-]+={0,2}$/, 'expected the signed batch as lower-case hex or base64');
+
+export const TELEMETRY_QUERY_LIMIT_MAX = 10_000;
+
+export const telemetryParamsSchemas = {
+  /** One signed batch (docs/telemetry.md#batch-format); answered once it is stored on this node. */
+  'telemetry.submit': z.object({ batch: encodedBatch }).strict(),
+  'telemetry.query': z
+    .object({
+      deviceId,
+      from: timestamp.optional(),
+      to: timestamp.optional(),
+      metric: metric.optional(),
+      limit: z.number().int().min(1).max(TELEMETRY_QUERY_LIMIT_MAX).default(1000),
+      order: z.enum(['asc', 'desc']).default('asc'),
+      /** The `next` of the previous page. */
+      after: z.object({ seq: timestamp, index: z.number().int().nonnegative().max(999) }).strict().optional(),
+    })
+    .strict()
+    .refine((p) => p.from === undefined || p.to === undefined || p.from <= p.to, { message: 'from is after to', path: ['to'] }),
+  'telemetry.stats': z.object({}).strict(),
+  /** A device's threshold rules as they are on the ledger (set with the `telemetry.setRule` transaction). */
+  'telemetry.rules': z.object({ deviceId }).strict(),
+} as const;
+
+export interface TelemetrySubmitJson {
+  device: string;
+  seq: number;
+  count: number;
+  /** The batch's Merkle root, which its anchor will carry. */
+  root: string;
+  /** The same batch was accepted before; nothing new was stored. */
+  duplicate: boolean;
+}
+
+export interface TelemetryPointJson {
+  t: number;
+  metric: string;
+  /** Milli-units: 21.5 °C is 21500. */
+  value: number;
+  unit: string;
+  /** The batch it came in (see `batches`). */
+  seq: number;
+}
+
+export interface TelemetryBatchJson {
+  seq: number;
+  count: number;
+  from: number;
+  to: number;
+  /** The root this node computed when it accepted the batch. */
+  root: string;
+  /**
+   * `anchored`: the stored points give the root anchored on the ledger; `pending`: not anchored yet;
+   * `unanchored`: the ledger refused the anchor (`anchorError`); `mismatch`: the stored batch no
+   * longer gives the anchored root or carries no valid device signature — it was altered.
+   */
+  status: 'anchored' | 'pending' | 'unanchored' | 'mismatch';
+  /** The anchor on this node's ledger: transaction hash, block height and time, and the anchored root. */
+  anchor: { tx: string; height: number; time: number; root: string } | null;
+  anchorError?: string;
+}
+
+export interface TelemetryQueryJson {
+  device: string;
+  points: TelemetryPointJson[];
+  /** The batches the points come from, each with its anchor. */
+  batches: TelemetryBatchJson[];
+  /** Pass as `after` for the next page; absent when nothing follows. */
+  next?: { seq: number; index: number };
+}
+
+export interface TelemetryStatsJson {
+  accepted: { batches: number; points: number };
+  duplicates: number;
+  /** Refused submissions by code. */
+  rejected: Record<string, number>;
+  anchored: { batches: number; transactions: number };
+  pendingAnchors: number;
+  anchorFailures: number;
+  alerts: { raised: number; failed: number };
+  /** Present when the node subscribes to an MQTT broker. */
+  mqtt?: {
+    url: string;
+    topic: string;
+    state: 'connecting' | 'connected' | 'reconnecting' | 'closed';
+    received: number;
+    accepted: number;
+    duplicates: number;
+    malformed: number;
+    rejected: number;
+    failed: number;
+    reconnects: number;
+    lastError: string | null;
+  };
+}
+
+export interface TelemetryRuleJson {
+  name: string;
+  metric: string;
+  above: number | null;
+  below: number | null;
+  forSeconds: number;
+  assignTo: string | null;
+  setBy: string;
+  height: number;
+}
+
+export interface TelemetryResults {
+  'telemetry.submit': TelemetrySubmitJson;
+  'telemetry.query': TelemetryQueryJson;
+  'telemetry.stats': TelemetryStatsJson;
+  'telemetry.rules': { device: string; rules: TelemetryRuleJson[] };
+}

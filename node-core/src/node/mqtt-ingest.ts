@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import mqtt, { type MqttClient } from 'mqtt';
+import { IngotError } from '../codec/errors.ts';
+import type { Clock } from './clock.ts';
+
+/**
+ * The node as an MQTT subscriber (docs/telemetry.md): devices or gateways publish their signed
+ * batches to `<topicPrefix>/<device id>` on a broker; the node subscribes to `<topicPrefix>/+` with
+ * QoS 1 and takes each message's payload as one encoded batch. A QoS 1 message is acknowledged to
+ * the broker only after the batch is stored (or refused for good), so the broker keeps what the node
+ * has not stored. Malformed and refused messages are counted, logged (at most one line every few
+ * seconds) and acknowledged; nothing a publisher sends can stop the node. A lost connection is
+ * retried with backoff, 0.5 s doubling to 30 s.
+ */
+
+export interface MqttConfig {
+  /** `mqtt://host:port` (or `mqtts://`, `ws://`); credentials may be in the URL. */
+  readonly url: string;
+  /** Topics are `<topicPrefix>/<device id>`; `ingot/telemetry` unless set. */
+  readonly topicPrefix?: string | undefined;
+}
+
+export const DEFAULT_TOPIC_PREFIX = 'ingot/telemetry';
+export const MQTT_RECONNECT_MIN_MS = 500;
+export const MQTT_RECONNECT_MAX_MS = 30_000;
+const LOG_INTERVAL_MS = 5_000;
+/** Transient refusals (the node is busy) are retried this many times before the message is given up. */
+const BUSY_RETRIES = 20;
+const BUSY_RETRY_MS = 100;
+
+export interface MqttStats {
+  /** The broker, without credentials. */
+  url: string;
+  topic: string;
+  state: 'connecting' | 'connected' | 'reconnecting' | 'closed';
+  received: number;
+  accepted: number;
+  duplicates: number;
+  /** Messages that are no batch at all: a topic without a device id, bytes that do not decode. */
+  malformed: number;
+  /** Well-formed batches refused: bad signature, unknown or decommissioned device, replayed seq, … */
+  rejected: number;
+  /** Batches the node could not store (busy for too long, failing disk); not acknowledged as stored. */
+  failed: number;
+  reconnects: number;
+  /** The last connection error, or null. */
+  lastError: string | null;
+}
+
+const DEVICE_ID = /^[0-9a-f]{40}$/;
+const MALFORMED_CODES = new Set(['TELEMETRY_MALFORMED', 'TELEMETRY_TOO_LARGE', 'TELEMETRY_WRONG_DEVICE']);
+
+export type SubmitBatch = (bytes: Uint8Array, device: string) => Promise<{ duplicate: boolean }>;
+
+function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//');
+  }
+}
+
+export class MqttIngest {
+  readonly #client: MqttClient;
+  readonly #prefix: string;
+  readonly #submit: SubmitBatch;
+  readonly #clock: Clock;
+  readonly #stats: MqttStats;
+  #backoffMs = MQTT_RECONNECT_MIN_MS;
+  #reconnectTimer: { cancel(): void } | undefined;
+  #closed = false;
+  #lastLog = 0;
+  #unlogged = 0;
+
+  constructor(config: MqttConfig, submit: SubmitBatch, clock: Clock) {
+    this.#prefix = (config.topicPrefix ?? DEFAULT_TOPIC_PREFIX).replace(/\/+$/, '');
+    this.#submit = submit;
+    this.#clock = clock;
+    this.#stats = {
+      url: withoutCredentials(config.url), topic: `${this.#prefix}/+`, state: 'connecting',
+      received: 0, accepted: 0, duplicates: 0, malformed: 0, rejected: 0, failed: 0, reconnects: 0, lastError: null,
+    };
+    this.#client = mqtt.connect(config.url, {
+      clientId: `ingot-${randomBytes(6).toString('hex')}`,
+      // Reconnection is ours, with a growing delay; MQTT.js would retry at a fixed period.
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      clean: true,
+      manualConnect: true,
+    });
+    // Called for every incoming message before MQTT.js acknowledges it (QoS 1 PUBACK): the batch is stored first.
+    this.#client.handleMessage = (packet, done) => {
+      this.#handle(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload).then(() => done(), () => done());
+    };
+    this.#client.on('connect', () => {
+      this.#stats.state = 'connected';
+      this.#backoffMs = MQTT_RECONNECT_MIN_MS;
+      this.#client.subscribe(this.#stats.topic, { qos: 1 }, (error) => {
+        if (error !== null && error !== undefined) this.#log(`MQTT: could not subscribe to ${this.#stats.topic}: ${error.message}`);
+      });
+    });
+    this.#client.on('error', (error) => {
+      this.#stats.lastError = error.message;
+    });
+    this.#client.on('close', () => this.#scheduleReconnect());
+    this.#client.connect();
+  }
+
+  get stats(): MqttStats {
+    return { ...this.#stats };
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#closed || this.#reconnectTimer !== undefined) return;
+    this.#stats.state = 'reconnecting';
+    const delay = this.#backoffMs;
+    this.#backoffMs = Math.min(MQTT_RECONNECT_MAX_MS, this.#backoffMs * 2);
+    this.#reconnectTimer = this.#clock.setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      if (this.#closed) return;
+      this.#stats.reconnects++;
+      this.#client.reconnect();
+    }, delay);
+  }
+
+  async #handle(topic: string, payload: Uint8Array): Promise<void> {
+    this.#stats.received++;
+    const device = topic.startsWith(`${this.#prefix}/`) ? topic.slice(this.#prefix.length + 1) : '';
+    if (!DEVICE_ID.test(device)) {
+      this.#stats.malformed++;
+      this.#log(`MQTT: a message on ${topic.slice(0, 200)} is not on ${this.#prefix}/<device id>`);
+      return;
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const accepted = await this.#submit(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength), device);
+        if (accepted.duplicate) this.#stats.duplicates++;
+        else this.#stats.accepted++;
+        return;
+      } catch (error) {
+        const code = error instanceof IngotError ? error.code : undefined;
+        if (code === 'TELEMETRY_BUSY' && attempt < BUSY_RETRIES && !this.#closed) {
+          await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, BUSY_RETRY_MS));
+          continue;
+        }
+        if (code !== undefined && MALFORMED_CODES.has(code)) this.#stats.malformed++;
+        else if (code !== undefined && code.startsWith('TELEMETRY_')) this.#stats.rejected++;
+        else this.#stats.failed++;
+        this.#log(`MQTT: a batch on ${topic} was not accepted: ${code ?? 'ERROR'}: ${error instanceof Error ? error.message : String(error)}`);
+        return;
+      }
+    }
+  }
+
+  /** Logs at most one line every few seconds, with how many were left out. */
+  #log(line: string): void {
+    const now = this.#clock.now();
+    if (now - this.#lastLog < LOG_INTERVAL_MS) {
+      this.#unlogged++;
+      return;
+    }
+    const skipped = this.#unlogged === 0 ? '' : ` (${this.#unlogged} similar messages not logged)`;
+    this.#lastLog = now;
+    this.#unlogged = 0;
+    console.warn(`${line}${skipped}`);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#reconnectTimer?.cancel();
+    this.#stats.state = 'closed';
+    await this.#client.endAsync(true).catch(() => undefined);
+  }
+}
