@@ -192,3 +192,22 @@ test('the gate admits a key scheduled to join the set, and not a suspended organ
   await pass(chain, a, b, { kind: 'suspend', org: b.id });
   assert.ok(!(await gatedPeerIds(chain)).includes(b.peerId));
 });
+
+test('removeNode is refused for a key scheduled for an intermediate height, not only the last scheduled set', async () => {
+  const { a, b, c, chain } = await consortium();
+  await ok(chain, c, 'addNode', { peerId: party('gamma-2').peerId });
+  const add = await ok(chain, a, 'propose', { kind: 'addValidator', org: c.id, key: toHex(c.nodeKey.publicKey) });
+  await ok(chain, a, 'vote', { proposal: add.txId, choice: 'yes' });
+  const x = (await ok(chain, b, 'vote', { proposal: add.txId, choice: 'yes' })).height;
+  // Block x + 1 passes the key's removal: scheduled sets x + 2 (with C's key) and x + 3 (without), current set without.
+  const remove = chain.tx(a.key, 'membership', 'propose', { kind: 'removeValidator', key: toHex(c.nodeKey.publicKey) });
+  const votes = [a, b].map((p) => chain.tx(p.key, 'membership', 'vote', { proposal: remove.idHex, choice: 'yes' }));
+  const removeNode = chain.tx(c.key, 'membership', 'removeNode', { peerId: c.peerId });
+  const { receipts } = await chain.block([remove, ...votes, removeNode]);
+  assert.deepEqual(receipts.map((r) => r.code), ['', '', '', 'NODE_IS_VALIDATOR']);
+  assert.deepEqual(await keys(chain), [entry(a), entry(c)], 'the set of height x + 2 holds the key');
+  assert.equal(chain.height, x + 1);
+  // Once the key has left every set, the node may go.
+  await chain.block([chain.tx(a.key, 'identity', 'updateProfile', { contact: 'x' })]);
+  await ok(chain, c, 'removeNode', { peerId: c.peerId });
+});

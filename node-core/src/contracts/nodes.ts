@@ -4,7 +4,7 @@ import { ContractError, defineMethod } from './contract.ts';
 import { nodeOwner, readValidators, writeOrg } from './membership-state.ts';
 import { peerIdOfKey } from './peer-id.ts';
 import { peerId } from './schemas.ts';
-import { projectedValidators } from './validator-changes.ts';
+import { readValidatorSchedule } from './validator-changes.ts';
 
 /** An organisation's own node list: the peer ids the network's gate admits for it. */
 
@@ -26,7 +26,8 @@ export const removeNode = defineMethod({
     about(signer.id);
     if (!signer.nodes.includes(payload.peerId)) throw new ContractError('NODE_UNKNOWN', 'the node is not in the organisation’s list');
     if (signer.nodes.length === 1) throw new ContractError('NODE_LAST', 'an organisation keeps at least one node');
-    const validating = [...(await readValidators(state)), ...(await projectedValidators(state))];
+    // Every set still to validate: the current one and each scheduled one, not only the last.
+    const validating = [...(await readValidators(state)), ...(await readValidatorSchedule(state)).flatMap((entry) => entry.validators)];
     if (validating.some((v) => v.org === signer.id && peerIdOfKey(v.key) === payload.peerId)) {
       throw new ContractError('NODE_IS_VALIDATOR', 'the node’s key is in the validator set; remove it from the set first');
     }
