@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
-import { peerIdOfKey } from '../src/contracts/peer-id.ts';
+import { keyOfPeerId, peerIdOfKey } from '../src/contracts/peer-id.ts';
 import { signingKeyFromSeed } from '../src/crypto/ed25519.ts';
 import { DAY, invite, joinPayload, MemoryChain, party } from './support/governance-chain.ts';
 
@@ -69,10 +69,16 @@ test('requestJoin is the only method a key of no organisation may sign, and an o
   assert.equal((await chain.run(stranger.key, 'membership', 'requestJoin', joinPayload(chain.chain, inv.key, stranger))).ok, true);
 });
 
-test('peerIdOfKey gives the libp2p peer id of a node key', async () => {
+test('peerIdOfKey gives the libp2p peer id of a node key, and keyOfPeerId the key back from exactly that text', async () => {
   for (const fill of [0, 1, 7, 255]) {
     const seed = new Uint8Array(32).fill(fill);
     const expected = peerIdFromPrivateKey(await generateKeyPairFromSeed('Ed25519', seed)).toString();
-    assert.equal(peerIdOfKey(signingKeyFromSeed(seed).publicKey), expected);
+    const publicKey = signingKeyFromSeed(seed).publicKey;
+    assert.equal(peerIdOfKey(publicKey), expected);
+    assert.deepEqual(keyOfPeerId(expected), publicKey);
+  }
+  const some = peerIdOfKey(signingKeyFromSeed(new Uint8Array(32).fill(3)).publicKey);
+  for (const text of ['', 'node-1', `${some}1`, `1${some}`, some.slice(0, -1), some.replace(/.$/, '0'), 'QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N']) {
+    assert.equal(keyOfPeerId(text), undefined, JSON.stringify(text));
   }
 });

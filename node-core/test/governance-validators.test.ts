@@ -211,3 +211,20 @@ test('removeNode is refused for a key scheduled for an intermediate height, not 
   await chain.block([chain.tx(a.key, 'identity', 'updateProfile', { contact: 'x' })]);
   await ok(chain, c, 'removeNode', { peerId: c.peerId });
 });
+
+test('an organisation invited with the validator role validates from two heights after its admission, with every node it listed', async () => {
+  const [a, b, v] = ['alpha', 'beta', 'vega'].map(party) as [Party, Party, Party];
+  const chain = new MemoryChain([{ party: a }, { party: b, roles: ['admin', 'member'] }]);
+  const inv = invite('vega');
+  await ok(chain, a, 'createInvite', { inviteKey: inv.keyHex, organisation: 'Vega', roles: ['member', 'validator'], expiresAt: chain.time + DAY });
+  const join = await chain.run(v.key, 'membership', 'requestJoin', joinPayload(chain.chain, inv.key, v));
+  assert.equal(join.ok, true, `${join.code} ${join.message}`);
+  await ok(chain, a, 'vote', { proposal: join.txId, choice: 'yes' });
+  let admitted = (await readOrg(chain, v.id))?.status === 'active' ? chain.height : undefined;
+  if (admitted === undefined) admitted = (await ok(chain, b, 'vote', { proposal: join.txId, choice: 'yes' })).height;
+  assert.equal((await readOrg(chain, v.id))?.status, 'active');
+  assert.deepEqual(await keys(chain), [entry(a)], 'not before the fixed height');
+  assert.deepEqual((await readValidatorSchedule(chain)).map((s) => s.height), [admitted + VALIDATOR_CHANGE_DELAY]);
+  await chain.block([chain.tx(a.key, 'identity', 'updateProfile', { contact: 'x' })]);
+  assert.deepEqual(await keys(chain), [entry(a), entry(v)]);
+});

@@ -5,9 +5,9 @@ import type { Validator } from '../ledger/block.ts';
 import type { StateOverlay, StateReader } from '../ledger/state.ts';
 import { ContractError, type BlockContext } from './contract.ts';
 import {
-  activeAdmins, bindSigner, nodeOwner, ORGS_MAX, orgIdOf, orgIdOfSigner, readOrg, readOrgIds, writeOrg, writeOrgIds, type OrgRecord,
+  activeAdmins, bindSigner, nodeOwner, ORGS_MAX, orgIdOf, orgIdOfSigner, readOrg, readOrgIds, readOrgs, writeOrg, writeOrgIds, type OrgRecord,
 } from './membership-state.ts';
-import { peerIdOfKey } from './peer-id.ts';
+import { keyOfPeerId, peerIdOfKey } from './peer-id.ts';
 import { writePolicy } from './policy.ts';
 import type { Effect } from './proposal-state.ts';
 import { hasKey, projectedValidators, scheduleValidators } from './validator-changes.ts';
@@ -44,6 +44,15 @@ async function setWithout(state: StateReader, keep: (v: Validator) => boolean): 
   return { before, after };
 }
 
+/** The keys of an organisation's nodes, each named by an Ed25519 peer id; a node named otherwise cannot validate. */
+function validatorKeysOf(nodes: readonly string[]): Uint8Array[] {
+  return nodes.map((node) => {
+    const key = keyOfPeerId(node);
+    if (key === undefined) throw new ContractError('VALIDATOR_NOT_NODE', `node ${node} is not an Ed25519 peer id, so it cannot validate`);
+    return key;
+  });
+}
+
 /** Refuses a candidate whose signing key or org id is taken or whose nodes belong to another organisation. */
 export async function checkCandidate(state: StateReader, signingKey: Uint8Array, nodes: readonly string[]): Promise<void> {
   if ((await orgIdOfSigner(state, signingKey)) !== undefined || (await readOrg(state, orgIdOf(signingKey))) !== undefined) {
@@ -59,7 +68,13 @@ export async function checkEffect(state: StateReader, effect: Effect): Promise<v
   switch (effect.kind) {
     case 'admit': {
       await checkCandidate(state, effect.signingKey, effect.nodes);
-      if ((await readOrgIds(state)).length >= ORGS_MAX) throw new ContractError('ORGS_FULL', `a consortium holds at most ${ORGS_MAX} organisations`);
+      // A removed organisation stays listed for its history but holds no slot.
+      const holding = (await readOrgs(state)).filter((org) => org.status !== 'removed').length;
+      if (holding >= ORGS_MAX) throw new ContractError('ORGS_FULL', `a consortium holds at most ${ORGS_MAX} organisations that are not removed`);
+      if (effect.roles.includes('validator')) {
+        const keys = validatorKeysOf(effect.nodes);
+        if ((await projectedValidators(state)).length + keys.length > limits.validatorsMax) throw new ContractError('VALIDATOR_SET_FULL', `the validator set holds at most ${limits.validatorsMax} keys`);
+      }
       return;
     }
     case 'setRoles': {
@@ -119,6 +134,11 @@ export async function applyEffect(state: StateOverlay, block: BlockContext, effe
       });
       bindSigner(state, effect.signingKey, id);
       writeOrgIds(state, [...(await readOrgIds(state)), id]);
+      // Invited as a validator: its nodes validate from the fixed height on, like an added validator.
+      if (effect.roles.includes('validator')) {
+        const added = validatorKeysOf(effect.nodes).map((key) => ({ key, org: id, power: 1 }));
+        await scheduleValidators(state, block.height, [...(await projectedValidators(state)), ...added]);
+      }
       return;
     }
     case 'setRoles': {
