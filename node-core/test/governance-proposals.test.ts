@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { listProposals, readOrgs, readPolicy, readProposal } from '../src/contracts/governance.ts';
-import { memberPeerIds, orgIdOfSigner, readOrg, readOrgIds } from '../src/contracts/membership-state.ts';
+import { memberPeerIds, ORGS_MAX, orgIdOfSigner, readOrg, readOrgIds, writeOrg, writeOrgIds } from '../src/contracts/membership-state.ts';
+import { StateOverlay } from '../src/ledger/state.ts';
 import { PROPOSALS_OPEN_MAX } from '../src/contracts/proposal-state.ts';
 import { DAY, invite, joinPayload, MemoryChain, party, type Party } from './support/governance-chain.ts';
 
@@ -267,4 +268,30 @@ test('membership.settle rejects a proposal the no votes already decide, and refu
 
   const late = await ok(chain, a, 'propose', { kind: 'setRoles', org: d.id, roles: ['member'], expiresAt: chain.time + 1000 + 60_000 });
   await refused(chain, a, 'settle', { proposal: late.txId }, 'PROPOSAL_EXPIRED', 120_000);
+});
+
+test('ORGS_FULL counts the organisations that are not removed: removing one frees its slot', async () => {
+  const a = party('alpha');
+  const m = party('member');
+  const chain = new MemoryChain([{ party: a }, { party: m, roles: ['member'] }]);
+  // Fill the consortium up to ORGS_MAX with member organisations written straight into state.
+  const overlay = new StateOverlay(chain);
+  const ids = await readOrgIds(chain);
+  for (let i = ids.length; i < ORGS_MAX; i++) {
+    const id = i.toString(16).padStart(40, '0');
+    const key = new Uint8Array(32).fill(i % 251 + 1);
+    writeOrg(overlay, { id, name: `org ${i}`, registryId: '', contact: '', roles: ['member'], signingKey: key, encryptionKey: key, nodes: [`node-${i}`], status: 'active', joinedAt: 0 });
+    ids.push(id);
+  }
+  writeOrgIds(overlay, ids);
+  for (const [key, value] of overlay.writes) if (value !== null) chain.state.set(key, value);
+
+  const proposal = await requestJoin(chain, a, party('joiner'));
+  await refused(chain, a, 'vote', { proposal, choice: 'yes' }, 'ORGS_FULL');
+  const remove = await ok(chain, a, 'propose', { kind: 'remove', org: m.id });
+  await ok(chain, a, 'vote', { proposal: remove.txId, choice: 'yes' });
+  await ok(chain, a, 'vote', { proposal, choice: 'yes' });
+  assert.equal((await readOrg(chain, party('joiner').id))?.status, 'active');
+  const listed = await readOrgIds(chain);
+  assert.deepEqual([listed.length, listed.indexOf(m.id), listed.at(-1)], [ORGS_MAX + 1, 1, party('joiner').id], 'the removed one stays listed, in its place');
 });

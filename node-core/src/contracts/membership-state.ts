@@ -106,7 +106,10 @@ export function writeValidators(state: StateOverlay, validators: readonly Valida
   state.set(VALIDATORS_KEY, encode(validators.map((v) => ({ key: v.key, org: v.org, power: v.power }))));
 }
 
-/** Organisations a consortium may hold: admission beyond it is refused, so every scan over them is bounded. */
+/**
+ * Organisations that are not removed a consortium may hold: admission beyond it is refused. Removed
+ * ones stay in `orgs` for their history without holding a slot; every admission takes a vote.
+ */
 export const ORGS_MAX = 1024;
 
 /** Every organisation record, in joining order. */
