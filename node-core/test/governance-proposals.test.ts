@@ -295,3 +295,15 @@ test('ORGS_FULL counts the organisations that are not removed: removing one free
   const listed = await readOrgIds(chain);
   assert.deepEqual([listed.length, listed.indexOf(m.id), listed.at(-1)], [ORGS_MAX + 1, 1, party('joiner').id], 'the removed one stays listed, in its place');
 });
+
+test('listing open proposals reads the policy and the organisations once, not once per proposal', async () => {
+  const { a, b, chain } = threeAdmins();
+  const txs = Array.from({ length: 20 }, () => chain.tx(a.key, 'membership', 'propose', { kind: 'suspend', org: b.id }));
+  assert.ok((await chain.block(txs)).receipts.every((r) => r.ok));
+  const reads = new Map<string, number>();
+  const counting = { get: (key: string) => (reads.set(key, (reads.get(key) ?? 0) + 1), chain.get(key)) };
+  const listed = await listProposals(counting);
+  assert.equal(listed.length, 20);
+  assert.ok(listed.every((p) => p.tally.needed === 2 && p.tally.voters.length === 3));
+  assert.deepEqual([reads.get('policy'), reads.get('orgs'), reads.get(`org/${b.id}`)], [1, 1, 1]);
+});

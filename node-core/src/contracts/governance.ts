@@ -1,9 +1,9 @@
 import type { StateReader } from '../ledger/state.ts';
-import { memberPeerIds, readValidators } from './membership-state.ts';
+import { activeAdmins, memberPeerIds, readValidators } from './membership-state.ts';
 import { peerIdOfKey } from './peer-id.ts';
-import type { Tally } from './policy.ts';
+import { readPolicy, type Policy, type Tally } from './policy.ts';
 import { openProposalIds, readProposalRecord, type Proposal } from './proposal-state.ts';
-import { tallyOf } from './proposals.ts';
+import { tallyUnder } from './proposals.ts';
 import { readValidatorSchedule } from './validator-changes.ts';
 
 /**
@@ -23,22 +23,29 @@ export interface ProposalView extends Proposal {
   readonly tally: Tally;
 }
 
-async function view(state: StateReader, proposal: Proposal): Promise<ProposalView> {
-  const final = proposal.finalTally;
-  const tally: Tally = final === null ? await tallyOf(state, proposal) : { ...final, votes: proposal.votes };
-  return { ...proposal, tally };
-}
-
 /** The open proposals, oldest first (some may be past their expiry until the next proposal sweeps them). */
 export async function listProposals(state: StateReader): Promise<ProposalView[]> {
   const proposals = await Promise.all((await openProposalIds(state)).map((id) => readProposalRecord(state, id)));
-  return Promise.all(proposals.filter((p): p is Proposal => p !== undefined && p.status === 'open').map((p) => view(state, p)));
+  return proposalViews(state, proposals.filter((p): p is Proposal => p !== undefined && p.status === 'open'));
+}
+
+/**
+ * Proposals with their tallies: an open one counted under today's policy and admins, read from
+ * `state` once for the whole list; a decided one with the tally that decided it.
+ */
+export async function proposalViews(state: StateReader, proposals: readonly Proposal[]): Promise<ProposalView[]> {
+  const counting = proposals.some((proposal) => proposal.finalTally === null) ? await Promise.all([readPolicy(state), activeAdmins(state)]) : undefined;
+  return proposals.map((proposal) => {
+    const final = proposal.finalTally;
+    const tally: Tally = final === null ? tallyUnder(...(counting as [Policy, string[]]), proposal) : { ...final, votes: proposal.votes };
+    return { ...proposal, tally };
+  });
 }
 
 /** One proposal by id (hex of the transaction that opened it), open or not. */
 export async function readProposal(state: StateReader, id: string): Promise<ProposalView | undefined> {
   const proposal = await readProposalRecord(state, id);
-  return proposal === undefined ? undefined : view(state, proposal);
+  return proposal === undefined ? undefined : (await proposalViews(state, [proposal]))[0];
 }
 
 /**
