@@ -18,6 +18,8 @@ import { RpcCallError } from '../api/client.ts';
 import { nodeClient, runningNode } from './rpc-client.ts';
 import type { RoleName } from '../api/methods.ts';
 import { register as deviceRegister, type DeviceSubcommand } from './device.ts';
+import { simulate as deviceSimulate } from './device-simulate.ts';
+import { DEFAULT_TOPIC_PREFIX } from '../node/mqtt-ingest.ts';
 
 const USAGE = `Usage: ingot <command> [options]
 
@@ -28,8 +30,9 @@ Commands:
   join --data DIR --org NAME --invite CODE [--registry-id ID] [--api PORT] [--listen MULTIADDR]... [--no-mdns]
                          join an existing consortium with an invite code, in an empty directory; then
                          "ingot start" runs the node, which waits for admission and then syncs
-  start --data DIR [--api 127.0.0.1:PORT] [--peer MULTIADDR]...
-                         run the node until SIGINT or SIGTERM
+  start --data DIR [--api 127.0.0.1:PORT] [--peer MULTIADDR]... [--mqtt URL]
+                         run the node until SIGINT or SIGTERM; --mqtt subscribes it to device
+                         telemetry on that broker (topics ingot/telemetry/<device id>)
   ui --data DIR [--port PORT] [--listen MULTIADDR]... [--no-mdns]
                          run the node with its UI in the browser (first run included), or
                          print the UI address of the node already running on DIR
@@ -52,6 +55,9 @@ Commands:
   device register --data DIR --model M --serial S [--manufacturer X] (--generate-key FILE | --public-key HEX)
                          register a device for this node's organisation and print its id; --generate-key
                          has the node make the device's key pair and writes it to FILE (mode 0600)
+  device simulate --key FILE --mqtt URL --rate N [--metric temperature] [--batch 500] [--count BATCHES]
+                         publish signed batches of made-up readings (N points per second) as the
+                         device of the key file, until SIGINT or --count batches
 
 The passphrase of the organisation keys comes from INGOT_PASSPHRASE, or is asked for.`;
 
@@ -204,10 +210,12 @@ function multiaddrs(value: unknown, name: string): string[] | undefined {
 }
 
 async function start(args: string[]): Promise<void> {
-  const { values } = parse(args, { data: { type: 'string' }, api: { type: 'string' }, peer: { type: 'string', multiple: true } });
+  const { values } = parse(args, { data: { type: 'string' }, api: { type: 'string' }, peer: { type: 'string', multiple: true }, mqtt: { type: 'string' } });
   const dataDir = required(values, 'data');
   const port = apiPort(values.api);
   const peers = multiaddrs(values.peer, 'peer');
+  const mqttUrl = values.mqtt === undefined ? undefined : String(values.mqtt);
+  if (mqttUrl !== undefined && !/^(?:mqtts?|wss?|tcp|tls):\/\/./.test(mqttUrl)) throw new UsageError('--mqtt must be a broker URL such as mqtt://127.0.0.1:1883');
   const passphrase = await readPassphrase('Passphrase for the organisation keys: ');
   const config = { ...(await readConfig(dataPaths(dataDir)).catch(() => DEFAULT_CONFIG)) };
   const host = await NodeHost.start({
@@ -215,6 +223,7 @@ async function start(args: string[]): Promise<void> {
     config: {
       ...(port === undefined ? {} : { api: { host: '127.0.0.1' as const, port } }),
       ...(peers === undefined ? {} : { p2p: { ...config.p2p, peers: [...new Set([...config.p2p.peers, ...peers])] } }),
+      ...(mqttUrl === undefined ? {} : { mqtt: { url: mqttUrl, topicPrefix: config.mqtt?.topicPrefix ?? DEFAULT_TOPIC_PREFIX } }),
     },
   }, passphrase);
   const node = host.node;
@@ -345,6 +354,7 @@ async function members(args: string[]): Promise<void> {
 /** `ingot device <subcommand>`: one entry per subcommand. */
 const deviceSubcommands: Record<string, DeviceSubcommand> = {
   register: deviceRegister,
+  simulate: deviceSimulate,
 };
 
 async function device(args: string[]): Promise<void> {
