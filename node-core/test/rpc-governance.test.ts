@@ -17,7 +17,7 @@ import { systemClock, type Clock } from '../src/node/clock.ts';
 import { createNodeKey, dataPaths, DEFAULT_CONFIG, writeConfig } from '../src/node/data-dir.ts';
 import { generateOrgSecrets, writeKeyStore } from '../src/node/keystore.ts';
 import { writeGenesis } from '../src/node/node.ts';
-import { startRpcServer } from '../src/rpc/server.ts';
+import { startRpcServer, type RpcServer } from '../src/rpc/server.ts';
 import { LOOPBACK_P2P, TEST_KDF, TEST_PASSPHRASE, tempDir } from './support/temp-node.ts';
 
 /**
@@ -70,7 +70,14 @@ interface Consortium {
   peerId: string;
   validatorKey: string;
   /** The partner's node (listed in genesis, offline until this starts it), dialling the founder's node over loopback. */
-  partnerNode: { peerId: string; start(): Promise<void> };
+  partnerNode: {
+    peerId: string;
+    start(): Promise<void>;
+    /** The partner node's API, once started. */
+    rpc(method: string, params?: unknown): Promise<RpcReply>;
+    /** Moves the partner node's clock, not the founder's (which makes every block). */
+    advanceClock(ms: number): void;
+  };
   /** Moves the node's clock (and so the time of the blocks it makes) forward. */
   advanceClock(ms: number): void;
   rpc(method: string, params?: unknown): Promise<RpcReply>;
@@ -111,7 +118,18 @@ async function startTwoAdminConsortium(): Promise<Consortium> {
   const host = await NodeHost.start({ dataDir, clock }, TEST_PASSPHRASE);
   const server = await startRpcServer(host, { port: 0, apiFile: paths.api });
   let partnerHost: NodeHost | undefined;
-  const url = `http://127.0.0.1:${server.port}/rpc`;
+  let partnerServer: RpcServer | undefined;
+  let partnerOffset = 0;
+  const call = async (server: RpcServer | undefined, method: string, params: unknown): Promise<RpcReply> => {
+    assert.ok(server !== undefined, 'the node is not started');
+    const response = await fetch(`http://127.0.0.1:${server.port}/rpc`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }),
+      signal: AbortSignal.timeout(70_000),
+    });
+    return (await response.json()) as RpcReply;
+  };
   let id = 0;
   return {
     founderId: orgIdOf(founderKey.publicKey),
@@ -123,22 +141,21 @@ async function startTwoAdminConsortium(): Promise<Consortium> {
       async start() {
         const peers = host.node.addresses().filter((address) => address.startsWith('/ip4/127.0.0.1/'));
         await writeConfig(partnerPaths, { ...DEFAULT_CONFIG, api: { host: '127.0.0.1', port: 0 }, blockIntervalMs: 20, p2p: { ...LOOPBACK_P2P, peers } });
-        partnerHost = await NodeHost.start({ dataDir: partnerPaths.dir }, TEST_PASSPHRASE);
+        const partnerClock: Clock = { now: () => Date.now() + partnerOffset, setTimeout: systemClock.setTimeout };
+        partnerHost = await NodeHost.start({ dataDir: partnerPaths.dir, clock: partnerClock }, TEST_PASSPHRASE);
+        partnerServer = await startRpcServer(partnerHost, { port: 0, apiFile: partnerPaths.api });
+      },
+      rpc: (method, params = {}) => call(partnerServer, method, params),
+      advanceClock(ms) {
+        partnerOffset += ms;
       },
     },
     advanceClock(ms) {
       offset += ms;
     },
-    async rpc(method, params = {}) {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }),
-        signal: AbortSignal.timeout(70_000),
-      });
-      return (await response.json()) as RpcReply;
-    },
+    rpc: (method, params = {}) => call(server, method, params),
     async close() {
+      await partnerServer?.close();
       await partnerHost?.close();
       await server.close();
       await host.close();
@@ -233,6 +250,23 @@ describe('governance over RPC', { timeout: 120_000 }, () => {
       return nodes[0]?.online === true;
     }, 'the partner node to connect', 15_000);
     assert.deepEqual(nodes, [{ peerId: c.partnerNode.peerId, online: true, connection: 'direct', validator: null }]);
+  });
+
+  test('a node whose clock runs ahead of block time makes an invite and a proposal at the 30-day maximum: held to block time + 30 days', async () => {
+    c.partnerNode.advanceClock(3 * HOUR_MS);
+    try {
+      const headTime = resultOf<Results['blocks.list']>(await c.rpc('blocks.list', { limit: 1 })).blocks[0]?.header.time ?? 0;
+      const invite = resultOf<Results['invites.create']>(await c.partnerNode.rpc('invites.create', { organisation: 'Far Ahead Ltd', roles: ['member'], expiresInHours: 720 }));
+      assert.ok(invite.expiresAt >= headTime + 720 * HOUR_MS - 60_000 && invite.expiresAt <= Date.now() + 720 * HOUR_MS, `expiresAt ${invite.expiresAt}`);
+      const proposal = resultOf<Results['proposals.create']>(await c.partnerNode.rpc('proposals.create', { kind: 'setRoles', org: c.partner.id, roles: ['admin', 'member'], expiresInHours: 720 }));
+      const listed = resultOf<Results['proposals.list']>(await c.rpc('proposals.list')).proposals.find((p) => p.id === proposal.id);
+      assert.ok(listed !== undefined && listed.expiresAt <= Date.now() + 720 * HOUR_MS, `expiresAt ${listed?.expiresAt}`);
+      // Out of the way of the tests after this one.
+      resultOf(await c.partnerNode.rpc('invites.revoke', { inviteKey: invite.inviteKey }));
+      assert.equal(resultOf<Results['proposals.vote']>(await c.rpc('proposals.vote', { id: proposal.id, choice: 'no' })).status, 'rejected');
+    } finally {
+      c.partnerNode.advanceClock(-3 * HOUR_MS);
+    }
   });
 
   test('an invite is committed, carries a code signed by the founder, is listed open, and can be revoked once', async () => {

@@ -9,8 +9,6 @@ import { bytesOf } from './schemas.ts';
 /** Invite records (`invite/<key hex>`) and the index of open ones (`invites`). */
 
 export const INVITES_OPEN_MAX = 256;
-/** How far ahead of block time an invite may expire. */
-export const INVITE_TTL_MAX_MS = 30 * 24 * 60 * 60 * 1000;
 
 export const inviteSchema = z
   .object({

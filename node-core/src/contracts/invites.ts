@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { verifySignature } from '../crypto/ed25519.ts';
 import { fromHex } from '../crypto/hex.ts';
 import { ContractError, defineMethod } from './contract.ts';
-import { closeInvite, addOpenInvite, INVITE_TTL_MAX_MS, readInvite } from './invite-state.ts';
+import { closeInvite, addOpenInvite, readInvite } from './invite-state.ts';
 import { joinProofMessage } from './join-proof.ts';
 import { orgIdOf } from './membership-state.ts';
 import { checkCandidate } from './effects.ts';
 import { openProposal, PROPOSAL_TTL_DEFAULT_MS } from './proposal-state.ts';
-import { hex32, hex64, name, nodeList, registryId, roles, timestamp } from './schemas.ts';
+import { EXPIRY_MAX_MS, hex32, hex64, name, nodeList, registryId, roles, timestamp } from './schemas.ts';
 
 /** Invites: an admin creates one for a named organisation; the organisation's new key uses it to ask to join. */
 
@@ -16,7 +16,7 @@ export const createInvite = defineMethod({
   payload: z.object({ inviteKey: hex32, organisation: name, roles, expiresAt: timestamp }).strict(),
   async execute({ block, signer, state, about }, payload) {
     about(signer.id);
-    if (payload.expiresAt <= block.time || payload.expiresAt > block.time + INVITE_TTL_MAX_MS) {
+    if (payload.expiresAt <= block.time || payload.expiresAt > block.time + EXPIRY_MAX_MS) {
       throw new ContractError('INVITE_EXPIRY_INVALID', `expiresAt must lie after the block time ${block.time} and at most 30 days ahead`);
     }
     if ((await readInvite(state, payload.inviteKey)) !== undefined) throw new ContractError('INVITE_KNOWN', 'an invite with that key exists already');

@@ -11,7 +11,6 @@ import { bytesOf } from './schemas.ts';
 
 export const PROPOSALS_OPEN_MAX = 256;
 export const PROPOSAL_TTL_DEFAULT_MS = 7 * 24 * 60 * 60 * 1000;
-export const PROPOSAL_TTL_MAX_MS = 30 * 24 * 60 * 60 * 1000;
 
 const roleList = z.array(z.enum(ROLES));
 

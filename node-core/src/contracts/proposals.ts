@@ -8,9 +8,9 @@ import { applyEffect, checkEffect } from './effects.ts';
 import { activeAdmins, orgIdOf } from './membership-state.ts';
 import { outcomeOf, policySchema, readPolicy, tally, type Outcome, type Policy, type Tally } from './policy.ts';
 import {
-  closeProposal, openProposal, PROPOSAL_TTL_DEFAULT_MS, PROPOSAL_TTL_MAX_MS, readProposalRecord, writeProposal, type Effect, type Proposal,
+  closeProposal, openProposal, PROPOSAL_TTL_DEFAULT_MS, readProposalRecord, writeProposal, type Effect, type Proposal,
 } from './proposal-state.ts';
-import { hex32, orgId, roles, timestamp } from './schemas.ts';
+import { EXPIRY_MAX_MS, hex32, orgId, roles, timestamp } from './schemas.ts';
 import { projectedValidators } from './validator-changes.ts';
 
 /** Proposals of changes to membership, the validator set and the policy; admins vote on them. */
@@ -59,7 +59,7 @@ export const propose = defineMethod({
   payload: proposePayload,
   async execute({ block, tx, signer, state, about }, payload) {
     const expires = payload.expiresAt ?? block.time + PROPOSAL_TTL_DEFAULT_MS;
-    if (expires <= block.time || expires > block.time + PROPOSAL_TTL_MAX_MS) {
+    if (expires <= block.time || expires > block.time + EXPIRY_MAX_MS) {
       throw new ContractError('PROPOSAL_EXPIRY_INVALID', `expiresAt must lie after the block time ${block.time} and at most 30 days ahead`);
     }
     const effect = await effectOf(state, payload);

@@ -16,6 +16,8 @@ export const peerId = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'expected a print
 export const subject = z.string().regex(SUBJECT, 'expected a printable id of at most 128 characters');
 /** Milliseconds since the epoch, compared with block time. */
 export const timestamp = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+/** How far ahead of block time an invite or a proposal may expire: 30 days. */
+export const EXPIRY_MAX_MS = 30 * 24 * 60 * 60 * 1000;
 
 const unique = (values: readonly string[]) => new Set(values).size === values.length;
 

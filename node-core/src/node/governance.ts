@@ -5,6 +5,7 @@ import type { CanonicalValue } from '../codec/cbor.ts';
 import { IngotError } from '../codec/errors.ts';
 import { encodeInviteCode, INVITE_PEERS_MAX, signInvite } from '../codec/invite-code.ts';
 import { listProposals as openProposalViews, peerIdOfKey, readInvite, readOrgs, readProposal, type Invite, type ProposalView } from '../contracts/governance.ts';
+import { EXPIRY_MAX_MS } from '../contracts/schemas.ts';
 import { inviteKeyFromSecret } from '../crypto/invite-key.ts';
 import { toHex } from '../crypto/hex.ts';
 import type { Transaction } from '../ledger/transaction.ts';
@@ -70,6 +71,15 @@ async function keysUnder(node: IngotNode, prefix: string): Promise<string[]> {
 const HOUR_MS = 3_600_000;
 
 /**
+ * `hours` from now by this node's clock, but no later than the contracts accept: EXPIRY_MAX_MS past
+ * the latest block's time. The next block's time is not earlier, so an expiry at the maximum holds
+ * even while block time lags this node's clock.
+ */
+function expiryIn(node: IngotNode, hours: number): number {
+  return Math.min(node.clock.now() + hours * HOUR_MS, node.ledger.head.time + EXPIRY_MAX_MS);
+}
+
+/**
  * Bootstrap addresses for an invite: this node's dialable addresses — direct ones first, then those
  * through a relay, then loopback ones (useful only on this machine), so that trimming to the code's
  * limits drops the least useful.
@@ -87,7 +97,7 @@ export async function createInvite(node: IngotNode, params: ParsedParams<'invite
   }
   const secret = new Uint8Array(randomBytes(32));
   const inviteKey = inviteKeyFromSecret(secret);
-  const expiresAt = node.clock.now() + params.expiresInHours * HOUR_MS;
+  const expiresAt = expiryIn(node, params.expiresInHours);
   const orgKey = await node.orgSigningKey();
   // The code is signed before the invite goes on the ledger: an invite nobody could use is never recorded.
   let code: string | undefined;
@@ -208,7 +218,7 @@ export async function listProposals(node: IngotNode, params: ParsedParams<'propo
   return { proposals: params.includeClosed ? all : all.filter((proposal) => proposal.status === 'open') };
 }
 
-const hoursFromNow = (node: IngotNode, hours: number | undefined): Record<string, JsonValue> => (hours === undefined ? {} : { expiresAt: node.clock.now() + hours * HOUR_MS });
+const hoursFromNow = (node: IngotNode, hours: number | undefined): Record<string, JsonValue> => (hours === undefined ? {} : { expiresAt: expiryIn(node, hours) });
 
 /** The payload of membership.propose. */
 function proposePayload(node: IngotNode, params: ParsedParams<'proposals.create'>): Record<string, JsonValue> {
