@@ -1,13 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { open, rename, mkdir } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 
 /**
  * Replaces a file so that a crash leaves either the old or the new content, never a torn one:
- * write a sibling, flush it, rename it over the target, flush the directory.
+ * write a sibling, flush it, rename it over the target, flush the directory. Each call has a sibling of
+ * its own, so two writes of one file at once end with one of them whole, never with a failed rename.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomUUID()}.tmp`);
   const file = await open(temporary, 'w', mode);
   try {
     await file.writeFile(data);
