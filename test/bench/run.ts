@@ -6,13 +6,14 @@ import { consensusBench } from './consensus.ts';
 import { buildScaleLedger, measureScaleNode } from './scale.ts';
 import { syncBench } from './sync.ts';
 import { ed25519VerifyBaseline, throughput } from './throughput.ts';
+import { telemetryBench } from './telemetry.ts';
 
 /**
  * `npm run bench`: figures as JSON on stdout, progress on stderr. Sizes can be lowered for a quick
  * look: BENCH_TXS (throughput run), BENCH_SCALE_BLOCKS (× 10,000 transactions), BENCH_CONSENSUS_RATE
  * (tx/s offered to the four validators), BENCH_CONSENSUS_SECONDS, BENCH_CONSENSUS_BLOCK_MS,
- * BENCH_SYNC_TXS, BENCH_SYNC_BLOCK_TXS. BENCH_ONLY=consensus,sync (a comma list of singleNode,
- * ledgerScale, consensus, sync) runs only those sections; the baseline is always measured.
+ * BENCH_SYNC_TXS, BENCH_SYNC_BLOCK_TXS, BENCH_TELEMETRY_BATCHES (of 500 points). BENCH_ONLY=consensus,sync (a comma
+ * list of singleNode, ledgerScale, consensus, sync, telemetry) runs only those sections; the baseline is always measured.
  */
 const txCount = Number(process.env.BENCH_TXS ?? 50_000);
 const scaleBlocks = Number(process.env.BENCH_SCALE_BLOCKS ?? 100);
@@ -21,6 +22,7 @@ const consensusSeconds = Number(process.env.BENCH_CONSENSUS_SECONDS ?? 20);
 const consensusBlockMs = Number(process.env.BENCH_CONSENSUS_BLOCK_MS ?? 200);
 const syncTxs = Number(process.env.BENCH_SYNC_TXS ?? 200_000);
 const syncBlockTxs = Number(process.env.BENCH_SYNC_BLOCK_TXS ?? 1_000);
+const telemetryBatches = Number(process.env.BENCH_TELEMETRY_BATCHES ?? 2_000);
 const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
 const runs = (section: string) => only === undefined || only.includes(section);
 
@@ -44,6 +46,7 @@ try {
   }
   if (runs('consensus')) result.consensus = await consensusBench(dir, consensusRate, consensusSeconds, consensusBlockMs);
   if (runs('sync')) result.sync = await syncBench(dir, syncTxs, syncBlockTxs, verifyPerSecond);
+  if (runs('telemetry')) result.telemetry = await telemetryBench(dir, telemetryBatches, verifyPerSecond);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 } finally {
   await rm(dir, { recursive: true, force: true });
