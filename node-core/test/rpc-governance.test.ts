@@ -371,6 +371,37 @@ describe('governance over RPC', { timeout: 120_000 }, () => {
     assertError(await c.rpc('proposals.create', { kind: 'suspend', org: '33'.repeat(20) }), 'ORG_UNKNOWN');
   });
 
+  test('invites.list and proposals.list --all come in pages of at most `limit`, continued with `after`', async () => {
+    for (let i = 0; i < 3; i++) resultOf(await c.rpc('invites.create', { organisation: `Paged ${i}`, roles: ['member'], expiresInHours: 1 }));
+    const everyInvite = resultOf<Results['invites.list']>(await c.rpc('invites.list', { limit: 500 }));
+    assert.ok(everyInvite.invites.length >= 4 && everyInvite.next === null);
+    const paged: string[] = [];
+    let after: string | null | undefined;
+    for (let pages = 0; after !== null; pages++) {
+      assert.ok(pages <= everyInvite.invites.length, 'paging ends');
+      const page = resultOf<Results['invites.list']>(await c.rpc('invites.list', { limit: 2, ...(after === undefined ? {} : { after }) }));
+      assert.ok(page.invites.length <= 2);
+      paged.push(...page.invites.map((invite) => invite.inviteKey));
+      after = page.next;
+    }
+    assert.deepEqual(paged.sort(), everyInvite.invites.map((invite) => invite.inviteKey).sort());
+
+    const everyProposal = resultOf<Results['proposals.list']>(await c.rpc('proposals.list', { includeClosed: true, limit: 500 }));
+    assert.ok(everyProposal.proposals.length >= 3);
+    const first = resultOf<Results['proposals.list']>(await c.rpc('proposals.list', { includeClosed: true, limit: 1 }));
+    assert.equal(first.proposals.length, 1);
+    assert.equal(first.next, first.proposals[0]?.id);
+    const rest = resultOf<Results['proposals.list']>(await c.rpc('proposals.list', { includeClosed: true, limit: 500, after: first.next }));
+    assert.deepEqual([...first.proposals, ...rest.proposals].map((p) => p.id).sort(), everyProposal.proposals.map((p) => p.id).sort());
+    assertError(await c.rpc('invites.list', { limit: 501 }), 'INVALID_PARAMS', 'limit');
+    assertError(await c.rpc('proposals.list', { limit: 0 }), 'INVALID_PARAMS', 'limit');
+  });
+
+  test('a policy may ask for up to 1024 yes votes, as the contract allows', async () => {
+    const created = resultOf<Results['proposals.create']>(await c.rpc('proposals.create', { kind: 'setPolicy', policy: { admission: 'majority', changes: { yes: 1024 } } }));
+    assert.equal(resultOf<Results['proposals.vote']>(await c.rpc('proposals.vote', { id: created.id, choice: 'no' })).status, 'rejected');
+  });
+
   // Last: it moves the node's clock two hours on.
   test('an invite and a proposal past their expiry show as expired by the latest block\'s time, and a late vote is PROPOSAL_EXPIRED', async () => {
     const invite = resultOf<Results['invites.create']>(await c.rpc('invites.create', { organisation: 'Short Notice Ltd', roles: ['member'], expiresInHours: 1 }));

@@ -15,6 +15,8 @@ const hexBytes = z.string().regex(/^(?:[0-9a-f]{2})+$/, 'expected lower-case hex
 const height = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const cursor = z.object({ height, index: z.number().int().nonnegative().max(2 ** 32 - 1) }).strict();
 const pageLimit = z.number().int().min(1).max(1000).default(100);
+/** Invites and proposals by page: `after` is the previous page's `next` (an invite key or proposal id). */
+const governancePageLimit = z.number().int().min(1).max(500).default(100);
 const contractName = z.string().regex(CONTRACT_NAME, 'expected a contract name such as "identity"');
 const methodName = z.string().regex(METHOD_NAME, 'expected a method name such as "updateProfile"');
 const orgId = z.string().regex(ORG_ID, 'expected an organisation id (40 lower-case hex characters)');
@@ -39,7 +41,7 @@ export const INVITE_HOURS_MAX = 720;
 export const INVITE_HOURS_DEFAULT = 168;
 
 /** Who decides: `inviter` (admission only), `majority` of the admins, or M admins' yes votes. */
-const threshold = z.union([z.literal('majority'), z.object({ yes: z.number().int().min(1).max(1000) }).strict()]);
+const threshold = z.union([z.literal('majority'), z.object({ yes: z.number().int().min(1).max(1024) }).strict()]);
 export const policySchema = z.object({ admission: z.union([z.literal('inviter'), threshold]), changes: threshold }).strict();
 export type PolicyJson = z.output<typeof policySchema>;
 
@@ -108,9 +110,9 @@ export const paramsSchemas = {
       expiresInHours: z.number().int().min(INVITE_HOURS_MIN).max(INVITE_HOURS_MAX).default(INVITE_HOURS_DEFAULT),
     })
     .strict(),
-  'invites.list': z.object({}).strict(),
+  'invites.list': z.object({ limit: governancePageLimit, after: hex32.optional() }).strict(),
   'invites.revoke': z.object({ inviteKey: hex32 }).strict(),
-  'proposals.list': z.object({ includeClosed: z.boolean().default(false) }).strict(),
+  'proposals.list': z.object({ includeClosed: z.boolean().default(false), limit: governancePageLimit, after: hex32.optional() }).strict(),
   'proposals.create': proposalParams,
   'proposals.vote': z.object({ id: hex32, choice: z.enum(['yes', 'no']) }).strict(),
   ...deviceParamsSchemas,
@@ -364,10 +366,14 @@ export interface Results extends DeviceResults, TelemetryResults {
   'members.list': { orgs: MemberOrgJson[] };
   /** Returns once the invite is committed; `code` is the signed invite code to hand over (it holds the secret). */
   'invites.create': { code: string; inviteKey: string; expiresAt: number; hash: string; height: number };
-  'invites.list': { invites: InviteJson[] };
+  /** A page of invites in key order, newest first within the page; `next` continues after it, null after the last. */
+  'invites.list': { invites: InviteJson[]; next: string | null };
   'invites.revoke': { hash: string; height: number };
-  /** Open proposals first, newest first; closed ones only with `includeClosed`. */
-  'proposals.list': { proposals: ProposalJson[] };
+  /**
+   * A page of proposals in id order — the open ones, or with `includeClosed` every one — open first
+   * and newest first within the page; `next` continues after it, null after the last.
+   */
+  'proposals.list': { proposals: ProposalJson[]; next: string | null };
   'proposals.create': { id: string; hash: string; height: number };
   /** `status` is the proposal's status after the block that holds the vote. */
   'proposals.vote': { hash: string; height: number; status: ProposalStatus };

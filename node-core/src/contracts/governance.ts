@@ -15,7 +15,7 @@ export { listInvites, openInvites, readInvite, type Invite } from './invite-stat
 export { readOrgs, type OrgRecord } from './membership-state.ts';
 export { peerIdOfKey } from './peer-id.ts';
 export { readPolicy, type Policy, type Tally, type Choice } from './policy.ts';
-export type { Effect, Proposal, ProposalKind } from './proposal-state.ts';
+export { openProposalIds, readProposalRecord, type Effect, type Proposal, type ProposalKind } from './proposal-state.ts';
 export { readValidatorSchedule, VALIDATOR_CHANGE_DELAY, type ScheduledSet } from './validator-changes.ts';
 
 export interface ProposalView extends Proposal {

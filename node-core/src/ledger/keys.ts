@@ -64,3 +64,11 @@ export const receiptKey = (height: number, index: number) => withPrefix(RECEIPT,
 export const txByIdKey = (id: Uint8Array) => withPrefix(TX_BY_ID, id);
 export const stateKey = (key: string) => withPrefix(STATE, encoder.encode(key));
 export const stateRange = () => ({ gt: withPrefix(STATE), lt: withPrefix(STATE + 1) });
+/** The state keys that start with `prefix` (a non-empty string), after `prefix + after` when given. */
+export function statePrefixRange(prefix: string, after?: string): { gt: Uint8Array; lt: Uint8Array } {
+  const start = encoder.encode(prefix);
+  const end = start.slice();
+  // The first key past every key under the prefix: its last byte plus one (UTF-8 holds no 0xff byte).
+  end[end.length - 1] = (end[end.length - 1] as number) + 1;
+  return { gt: withPrefix(STATE, encoder.encode(prefix + (after ?? ''))), lt: withPrefix(STATE, end) };
+}

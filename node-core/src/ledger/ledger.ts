@@ -256,6 +256,16 @@ export class Ledger implements StateReader {
     for await (const [key, value] of this.#db.iterator(keys.stateRange())) yield [decoder.decode(key.subarray(1)), value];
   }
 
+  /**
+   * At most `limit` state entries whose keys start with `prefix`, in key order, after the key
+   * `prefix + after` when given: a bounded read of one kind of record, page by page.
+   */
+  async stateEntriesUnder(prefix: string, limit: number, after?: string): Promise<[string, Uint8Array][]> {
+    assert(prefix.length > 0, 'a state prefix is not empty');
+    const entries = await this.#db.iterator({ ...keys.statePrefixRange(prefix, after), limit }).all();
+    return entries.map(([key, value]) => [decoder.decode(key.subarray(1)), value]);
+  }
+
   async close(): Promise<void> {
     await this.#db.close();
   }

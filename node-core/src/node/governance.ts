@@ -4,7 +4,7 @@ import type { InviteJson, MemberNodeJson, MemberOrgJson, ParsedParams, ProposalJ
 import type { CanonicalValue } from '../codec/cbor.ts';
 import { IngotError } from '../codec/errors.ts';
 import { encodeInviteCode, INVITE_PEERS_MAX, signInvite } from '../codec/invite-code.ts';
-import { listProposals as openProposalViews, peerIdOfKey, readInvite, readOrgs, readProposal, type Invite, type ProposalView } from '../contracts/governance.ts';
+import { openProposalIds, peerIdOfKey, proposalViews, readInvite, readOrgs, readProposal, readProposalRecord, type Invite, type ProposalView } from '../contracts/governance.ts';
 import { EXPIRY_MAX_MS } from '../contracts/schemas.ts';
 import { inviteKeyFromSecret } from '../crypto/invite-key.ts';
 import { toHex } from '../crypto/hex.ts';
@@ -55,17 +55,14 @@ const PROPOSAL_PREFIX = 'proposal/';
 const INVITE_PREFIX = 'invite/';
 
 /**
- * The ids of every state record under `prefix`, in key order. State is stored in key order, so the
- * scan stops at the first key past the prefix. Closed invites and proposals stay in state but leave
- * the contract's open indexes; this is how they are found again.
+ * A page of the ids of the state records under `prefix`, in key order: a bounded range read. Closed
+ * invites and proposals stay in state but leave the contract's open indexes; this is how they are
+ * found again. `next` is the last id when more may follow.
  */
-async function keysUnder(node: IngotNode, prefix: string): Promise<string[]> {
-  const found: string[] = [];
-  for await (const [key] of node.ledger.stateEntries()) {
-    if (key.startsWith(prefix)) found.push(key.slice(prefix.length));
-    else if (key > prefix) break;
-  }
-  return found;
+async function idsUnder(node: IngotNode, prefix: string, limit: number, after: string | undefined): Promise<{ ids: string[]; next: string | null }> {
+  const entries = await node.ledger.stateEntriesUnder(prefix, limit, after);
+  const ids = entries.map(([key]) => key.slice(prefix.length));
+  return { ids, next: ids.length === limit ? (ids.at(-1) as string) : null };
 }
 
 const HOUR_MS = 3_600_000;
@@ -147,15 +144,15 @@ function inviteJson(invite: Invite, createdAt: number, now: number): InviteJson 
   };
 }
 
-/** Every invite on the ledger, newest first; `expired` is judged by the latest block's time. */
-export async function listInvites(node: IngotNode): Promise<Results['invites.list']> {
+/** A page of the invites on the ledger in key order, newest first within it; `expired` is judged by the latest block's time. */
+export async function listInvites(node: IngotNode, params: ParsedParams<'invites.list'>): Promise<Results['invites.list']> {
   const state = node.ledger;
-  const keys = await keysUnder(node, INVITE_PREFIX);
-  const invites = (await Promise.all(keys.map((key) => readInvite(state, key)))).filter((invite) => invite !== undefined);
+  const { ids, next } = await idsUnder(node, INVITE_PREFIX, params.limit, params.after);
+  const invites = (await Promise.all(ids.map((key) => readInvite(state, key)))).filter((invite) => invite !== undefined);
   invites.sort((a, b) => b.createdAt - a.createdAt);
   const times = await blockTimes(node, invites.map((invite) => invite.createdAt));
   const now = state.head.time;
-  return { invites: invites.map((invite) => inviteJson(invite, times.get(invite.createdAt) ?? 0, now)) };
+  return { invites: invites.map((invite) => inviteJson(invite, times.get(invite.createdAt) ?? 0, now)), next };
 }
 
 export async function revokeInvite(node: IngotNode, params: ParsedParams<'invites.revoke'>): Promise<Results['invites.revoke']> {
@@ -201,21 +198,29 @@ function proposalJson(proposal: ProposalView, createdAt: number, now: number, se
   };
 }
 
-/** Open proposals first, then (with includeClosed) the decided and expired ones; newest first within each. */
+/**
+ * A page of proposals in id order — the open ones, or with includeClosed every one on the ledger —
+ * open first and newest first within the page.
+ */
 export async function listProposals(node: IngotNode, params: ParsedParams<'proposals.list'>): Promise<Results['proposals.list']> {
   const state = node.ledger;
-  let views: ProposalView[];
+  let page: { ids: string[]; next: string | null };
   if (params.includeClosed) {
-    const ids = await keysUnder(node, PROPOSAL_PREFIX);
-    views = (await Promise.all(ids.map((id) => readProposal(state, id)))).filter((view) => view !== undefined);
+    page = await idsUnder(node, PROPOSAL_PREFIX, params.limit, params.after);
   } else {
-    views = await openProposalViews(state);
+    // The open index holds at most 256 ids.
+    const after = params.after;
+    const open = (await openProposalIds(state)).filter((id) => after === undefined || id > after).sort();
+    const ids = open.slice(0, params.limit);
+    page = { ids, next: open.length > params.limit ? (ids.at(-1) as string) : null };
   }
+  const records = (await Promise.all(page.ids.map((id) => readProposalRecord(state, id)))).filter((record) => record !== undefined);
+  const views = await proposalViews(state, records);
   const times = await blockTimes(node, views.map((view) => view.createdAt));
   const now = state.head.time;
   const all = views.map((view) => proposalJson(view, times.get(view.createdAt) ?? 0, now, node.orgId));
   all.sort((a, b) => Number(b.status === 'open') - Number(a.status === 'open') || b.createdAt - a.createdAt);
-  return { proposals: params.includeClosed ? all : all.filter((proposal) => proposal.status === 'open') };
+  return { proposals: params.includeClosed ? all : all.filter((proposal) => proposal.status === 'open'), next: page.next };
 }
 
 const hoursFromNow = (node: IngotNode, hours: number | undefined): Record<string, JsonValue> => (hours === undefined ? {} : { expiresAt: expiryIn(node, hours) });

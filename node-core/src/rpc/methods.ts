@@ -160,8 +160,8 @@ const nodeHandlers: { [M in NodeMethodName]: NodeHandler<M> } = {
   async 'invites.create'(node, params) {
     return createInvite(node, params);
   },
-  async 'invites.list'(node) {
-    return listInvites(node);
+  async 'invites.list'(node, params) {
+    return listInvites(node, params);
   },
   async 'invites.revoke'(node, params) {
     return revokeInvite(node, params);
