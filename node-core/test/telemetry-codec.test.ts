@@ -11,6 +11,7 @@ import { signingKeyFromSeed } from '../src/crypto/ed25519.ts';
 import { domainTag, sha256 } from '../src/crypto/hash.ts';
 import { merkleProof, merkleRoot, verifyMerkleProof } from '../src/crypto/merkle.ts';
 import { toHex } from '../src/crypto/hex.ts';
+import { batchRoot } from '../src/node/telemetry-root.ts';
 
 const deviceKey = signingKeyFromSeed(new Uint8Array(32).fill(7));
 const otherKey = signingKeyFromSeed(new Uint8Array(32).fill(8));
@@ -143,5 +144,14 @@ describe('telemetry batch format', () => {
     const proof = merkleProof(list.map(encodePoint), 4);
     assert.ok(verifyMerkleProof(encodePoint(list[4] as TelemetryPoint), proof, root));
     assert.ok(!verifyMerkleProof(encodePoint({ ...(list[4] as TelemetryPoint), value: 0 }), proof, root));
+  });
+
+  test('the node\'s fast root (leaves from ranges of the body, one-shot hashes) equals the reference root (property)', () => {
+    fc.assert(fc.property(bodyArb, (value) => {
+      const batch = verifyTelemetryBatch(signTelemetryBatch(value, deviceKey));
+      assert.equal(toHex(batchRoot(batch.bodyBytes)), toHex(telemetryRoot(value.points)));
+    }), { numRuns: 300 });
+    const big = body({ points: points(telemetryLimits.pointsMax) });
+    assert.equal(toHex(batchRoot(encodeTelemetryBody(big))), toHex(telemetryRoot(big.points)));
   });
 });
