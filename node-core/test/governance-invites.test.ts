@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { listInvites, openInvites, readInvite, readProposal } from '../src/contracts/governance.ts';
+import { rotateKeyProofMessage } from '../src/contracts/identity.ts';
 import { INVITES_OPEN_MAX } from '../src/contracts/invite-state.ts';
 import { orgIdOf } from '../src/contracts/membership-state.ts';
 import { signingKeyFromSeed } from '../src/crypto/ed25519.ts';
@@ -139,4 +140,35 @@ test('at most INVITES_OPEN_MAX invites are open at once; expired ones make room'
   assert.equal(receipt.ok, true, receipt.code);
   assert.deepEqual((await listInvites(chain)).map((i) => toHex(i.key)), [extra.inviteKey]);
   assert.equal((await readInvite(chain, invite('bulk-0').keyHex))?.status, 'expired');
+});
+
+test('an invite whose inviter is suspended or removed cannot be used and leaves the gate (INVITE_INVITER_INACTIVE)', async () => {
+  const { a, b, chain } = founders();
+  const { inv } = await createInvite(chain, b, 'from-beta');
+  assert.deepEqual((await openInvites(chain, chain.time)).map((i) => toHex(i.key)), [inv.keyHex]);
+  const suspend = await chain.run(a.key, 'membership', 'propose', { kind: 'suspend', org: b.id });
+  for (const voter of [a, b]) assert.equal((await chain.run(voter.key, 'membership', 'vote', { proposal: suspend.txId, choice: 'yes' })).ok, true);
+  assert.deepEqual(await openInvites(chain, chain.time), [], 'the gate no longer admits the invite key');
+  const joiner = party('late-joiner');
+  await refused(chain, joiner, 'requestJoin', joinPayload(chain.chain, inv.key, joiner), 'INVITE_INVITER_INACTIVE');
+});
+
+test('revoking an expired invite answers INVITE_EXPIRED', async () => {
+  const { a, chain } = founders();
+  const { inv } = await createInvite(chain, a, 'short', { expiresAt: chain.time + 1000 + 60_000 });
+  await refused(chain, a, 'revokeInvite', { inviteKey: inv.keyHex }, 'INVITE_EXPIRED', 120_000);
+});
+
+test('a signing key an organisation rotated away from cannot be taken up again: KEY_IN_USE for a join request or a rotation', async () => {
+  const { a, b, chain } = founders();
+  const next = signingKeyFromSeed(new Uint8Array(32).fill(7));
+  const proof = next.sign(rotateKeyProofMessage(chain.chain, a.id, a.key.publicKey, next.publicKey));
+  assert.equal((await chain.run(a.key, 'identity', 'rotateKey', { signingKey: toHex(next.publicKey), proof: toHex(proof) })).ok, true);
+  // A's first key is nobody's now, but was A's.
+  const { inv } = await createInvite(chain, b, 'reuse');
+  const impostor: Party = { ...party('impostor'), key: a.key };
+  await refused(chain, impostor, 'requestJoin', joinPayload(chain.chain, inv.key, impostor), 'KEY_IN_USE');
+  const bProof = a.key.sign(rotateKeyProofMessage(chain.chain, b.id, b.key.publicKey, a.key.publicKey));
+  const rotated = await chain.run(b.key, 'identity', 'rotateKey', { signingKey: toHex(a.key.publicKey), proof: toHex(bProof) });
+  assert.deepEqual([rotated.ok, rotated.code], [false, 'KEY_IN_USE']);
 });

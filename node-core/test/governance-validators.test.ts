@@ -228,3 +228,13 @@ test('an organisation invited with the validator role validates from two heights
   await chain.block([chain.tx(a.key, 'identity', 'updateProfile', { contact: 'x' })]);
   assert.deepEqual(await keys(chain), [entry(a), entry(v)]);
 });
+
+test('suspend and remove take the validator role away with the organisation’s last key, as removeValidator does', async () => {
+  for (const kind of ['suspend', 'remove'] as const) {
+    const { a, b, c, chain } = await consortium();
+    await pass(chain, a, b, { kind: 'addValidator', org: c.id, key: toHex(c.nodeKey.publicKey) });
+    assert.deepEqual((await readOrg(chain, c.id))?.roles, ['member', 'validator']);
+    await pass(chain, a, b, { kind, org: c.id });
+    assert.deepEqual((await readOrg(chain, c.id))?.roles, ['member'], kind);
+  }
+});

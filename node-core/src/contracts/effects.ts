@@ -5,7 +5,7 @@ import type { Validator } from '../ledger/block.ts';
 import type { StateOverlay, StateReader } from '../ledger/state.ts';
 import { ContractError, type BlockContext } from './contract.ts';
 import {
-  activeAdmins, bindSigner, nodeOwner, ORGS_MAX, orgIdOf, orgIdOfSigner, readOrg, readOrgIds, readOrgs, writeOrg, writeOrgIds, type OrgRecord,
+  activeAdmins, bindSigner, nodeOwner, ORGS_MAX, orgIdOf, orgIdOfAnySigner, readOrg, readOrgIds, readOrgs, writeOrg, writeOrgIds, type OrgRecord,
 } from './membership-state.ts';
 import { keyOfPeerId, peerIdOfKey } from './peer-id.ts';
 import { writePolicy } from './policy.ts';
@@ -55,7 +55,7 @@ function validatorKeysOf(nodes: readonly string[]): Uint8Array[] {
 
 /** Refuses a candidate whose signing key or org id is taken or whose nodes belong to another organisation. */
 export async function checkCandidate(state: StateReader, signingKey: Uint8Array, nodes: readonly string[]): Promise<void> {
-  if ((await orgIdOfSigner(state, signingKey)) !== undefined || (await readOrg(state, orgIdOf(signingKey))) !== undefined) {
+  if ((await orgIdOfAnySigner(state, signingKey)) !== undefined || (await readOrg(state, orgIdOf(signingKey))) !== undefined) {
     throw new ContractError('KEY_IN_USE', 'that signing key belongs, or belonged, to an organisation');
   }
   for (const node of nodes) {
@@ -164,7 +164,8 @@ export async function applyEffect(state: StateOverlay, block: BlockContext, effe
       const org = await existingOrg(state, effect.org);
       const { before, after } = await setWithout(state, (v) => v.org !== org.id);
       if (after.length !== before.length) await scheduleValidators(state, block.height, after);
-      writeOrg(state, { ...org, status: effect.kind === 'suspend' ? 'suspended' : 'removed' });
+      // As for removeValidator: with its last key gone from the set, the validator role goes too.
+      writeOrg(state, { ...org, roles: withRole(org.roles, 'validator', false), status: effect.kind === 'suspend' ? 'suspended' : 'removed' });
       return;
     }
     case 'reinstate': {

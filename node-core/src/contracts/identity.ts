@@ -6,7 +6,7 @@ import { domainTag, sha256 } from '../crypto/hash.ts';
 import { fromHex } from '../crypto/hex.ts';
 import { ContractError, defineMethod, type Contract } from './contract.ts';
 import { hex32, hex64 } from './schemas.ts';
-import { bindSigner, orgIdOfSigner, unbindSigner, writeOrg } from './membership-state.ts';
+import { bindSigner, orgIdOfAnySigner, recordFormerSigner, unbindSigner, writeOrg } from './membership-state.ts';
 
 
 const updateProfile = defineMethod({
@@ -46,14 +46,15 @@ const rotateKey = defineMethod({
   async execute({ block, signer, state, about }, payload) {
     about(signer.id);
     const next = fromHex(payload.signingKey, 32, 'signingKey');
-    if ((await orgIdOfSigner(state, next)) !== undefined) {
-      throw new ContractError('KEY_IN_USE', 'that signing key already belongs to an organisation');
+    if ((await orgIdOfAnySigner(state, next)) !== undefined) {
+      throw new ContractError('KEY_IN_USE', 'that signing key belongs, or belonged, to an organisation');
     }
     const message = rotateKeyProofMessage(block.chain, signer.id, signer.signingKey, next);
     if (!verifySignature(next, message, fromHex(payload.proof, 64, 'proof'))) {
       throw new ContractError('KEY_PROOF_INVALID', 'proof is not a signature by the new key over the rotation');
     }
     unbindSigner(state, signer.signingKey);
+    recordFormerSigner(state, signer.signingKey, signer.id);
     bindSigner(state, next, signer.id);
     writeOrg(state, { ...signer, signingKey: next });
   },

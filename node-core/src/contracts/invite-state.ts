@@ -4,6 +4,7 @@ import { ROLES } from '../codec/messages.ts';
 import { toHex } from '../crypto/hex.ts';
 import type { StateOverlay, StateReader } from '../ledger/state.ts';
 import { ContractError } from './contract.ts';
+import { readOrg } from './membership-state.ts';
 import { bytesOf } from './schemas.ts';
 
 /** Invite records (`invite/<key hex>`) and the index of open ones (`invites`). */
@@ -72,9 +73,12 @@ export async function listInvites(state: StateReader): Promise<Invite[]> {
 }
 
 /**
- * Open invites not yet expired at `now` (ms): the invite keys whose peer ids (peerIdOfKey) the
- * network's gate admits for the join protocol.
+ * Open invites not yet expired at `now` (ms) whose inviter is still an active organisation: the
+ * invite keys whose peer ids (peerIdOfKey) the network's gate admits for the join protocol.
  */
 export async function openInvites(state: StateReader, now: number): Promise<Invite[]> {
-  return (await listInvites(state)).filter((invite) => invite.expiresAt >= now);
+  const invites = (await listInvites(state)).filter((invite) => invite.expiresAt >= now);
+  const active = new Map<string, boolean>();
+  for (const inviter of new Set(invites.map((invite) => invite.inviter))) active.set(inviter, (await readOrg(state, inviter))?.status === 'active');
+  return invites.filter((invite) => active.get(invite.inviter) === true);
 }

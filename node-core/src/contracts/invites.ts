@@ -4,7 +4,7 @@ import { fromHex } from '../crypto/hex.ts';
 import { ContractError, defineMethod } from './contract.ts';
 import { closeInvite, addOpenInvite, readInvite } from './invite-state.ts';
 import { joinProofMessage } from './join-proof.ts';
-import { orgIdOf } from './membership-state.ts';
+import { orgIdOf, readOrg } from './membership-state.ts';
 import { checkCandidate } from './effects.ts';
 import { openProposal, PROPOSAL_TTL_DEFAULT_MS } from './proposal-state.ts';
 import { EXPIRY_MAX_MS, hex32, hex64, name, nodeList, registryId, roles, timestamp } from './schemas.ts';
@@ -34,12 +34,13 @@ export const createInvite = defineMethod({
 /** The inviter, or any admin, withdraws an open invite. */
 export const revokeInvite = defineMethod({
   payload: z.object({ inviteKey: hex32 }).strict(),
-  async execute({ signer, state, about }, payload) {
+  async execute({ block, signer, state, about }, payload) {
     const invite = await readInvite(state, payload.inviteKey);
     if (invite === undefined) throw new ContractError('INVITE_UNKNOWN', 'there is no invite with that key');
     if (invite.inviter !== signer.id && !signer.roles.includes('admin')) throw new ContractError('ROLE_FORBIDDEN', 'only the inviter or an admin may revoke an invite');
     if (invite.status === 'used') throw new ContractError('INVITE_USED', 'the invite has been used');
     if (invite.status === 'revoked') throw new ContractError('INVITE_REVOKED', 'the invite is revoked already');
+    if (invite.status === 'expired' || invite.expiresAt < block.time) throw new ContractError('INVITE_EXPIRED', 'the invite has expired');
     about(signer.id);
     if (invite.inviter !== signer.id) about(invite.inviter);
     await closeInvite(state, { ...invite, status: 'revoked' });
@@ -62,6 +63,7 @@ export const requestJoin = defineMethod({
     if (invite.status === 'used') throw new ContractError('INVITE_USED', 'the invite has been used');
     if (invite.status === 'revoked') throw new ContractError('INVITE_REVOKED', 'the invite is revoked');
     if (invite.status === 'expired' || invite.expiresAt < block.time) throw new ContractError('INVITE_EXPIRED', 'the invite has expired');
+    if ((await readOrg(state, invite.inviter))?.status !== 'active') throw new ContractError('INVITE_INVITER_INACTIVE', `the inviter ${invite.inviter} is no longer an active organisation`);
     const encryptionKey = fromHex(payload.encryptionKey, 32, 'encryptionKey');
     const message = joinProofMessage(block.chain, {
       inviteKey: invite.key, signingKey: signerKey, encryptionKey, name: payload.name, registryId: payload.registryId, nodes: payload.nodes,

@@ -96,6 +96,21 @@ export function unbindSigner(state: StateOverlay, publicKey: Uint8Array): void {
   state.delete(signerKey(publicKey));
 }
 
+const formerSignerKey = (publicKey: Uint8Array) => `signer-history/${toHex(publicKey)}`;
+
+/** Marks a signing key an organisation rotated away from: no organisation may take it up again. */
+export function recordFormerSigner(state: StateOverlay, publicKey: Uint8Array, orgId: string): void {
+  state.set(formerSignerKey(publicKey), encode(orgId));
+}
+
+/** The organisation whose signing key `publicKey` is or was, if any. */
+export async function orgIdOfAnySigner(state: StateReader, publicKey: Uint8Array): Promise<string | undefined> {
+  const current = await orgIdOfSigner(state, publicKey);
+  if (current !== undefined) return current;
+  const stored = await state.get(formerSignerKey(publicKey));
+  return stored === undefined ? undefined : (decode(stored) as string);
+}
+
 export async function readValidators(state: StateReader): Promise<Validator[]> {
   const stored = await state.get(VALIDATORS_KEY);
   assert(stored !== undefined, 'the validator set is missing from state');
