@@ -125,6 +125,31 @@ test('a node with no listen address is reached through a member that offers a re
   }
 });
 
+test('members that know only one member learn each other\'s addresses from it, connect directly, and stay connected without it', { timeout: 30_000 }, async () => {
+  const [hubKey, bKey, cKey] = await Promise.all([freshKey(), freshKey(), freshKey()]);
+  const members = [hubKey.peerId, bKey.peerId, cKey.peerId];
+  let hub: Libp2pPeerNetwork | undefined;
+  let b: Libp2pPeerNetwork | undefined;
+  let c: Libp2pPeerNetwork | undefined;
+  try {
+    hub = await startLibp2pNetwork({ seed: hubKey.seed, config: LOCAL, members, redialMs: 100 });
+    b = await startLibp2pNetwork({ seed: bKey.seed, config: { ...LOCAL, peers: [tcpAddress(hub)] }, members, redialMs: 100 });
+    c = await startLibp2pNetwork({ seed: cKey.seed, config: { ...LOCAL, peers: [tcpAddress(hub)] }, members, redialMs: 100 });
+    const linked = (x: Libp2pPeerNetwork, y: Libp2pPeerNetwork) => x.peers().some((peer) => peer.peerId === y.peerId && peer.connection === 'direct');
+    await waitFor(() => linked(b!, c!) && linked(c!, b!), 'the two members that only knew the hub to connect directly', 15_000);
+    await hub.stop();
+    await sleep(500);
+    assert.ok(linked(b, c), 'still connected once the hub is gone');
+    const received: string[] = [];
+    c.onMessage((from, topic, message) => received.push(`${from}:${topic}:${new TextDecoder().decode(message)}`));
+    b.broadcast('status', new TextEncoder().encode('hello'));
+    await waitFor(() => received.length > 0, 'a message from b to c without the hub', 5_000);
+    assert.deepEqual(received, [`${b.peerId}:status:hello`]);
+  } finally {
+    await stopAll([hub, b, c]);
+  }
+});
+
 test('a static peer or relay that is down is not fatal', { timeout: 20_000 }, async () => {
   const [a, gone] = await Promise.all([freshKey(), freshKey()]);
   let node: Libp2pPeerNetwork | undefined;

@@ -11,6 +11,7 @@ import { tcp } from '@libp2p/tcp';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
 import { IngotError } from '../codec/errors.ts';
+import { ADDRESS_BOOK_BYTES_MAX, ADDRESS_BOOK_INTERVAL_MS, ADDRESS_BOOK_KIND, ADDRESS_BOOK_ADDRESSES_MAX, ADDRESS_BOOK_PEERS_MAX, decodeAddressBook, encodeAddressBook, type AddressBookEntry } from './address-book.ts';
 import { encodeFrame, FRAME_HEADER_BYTES, FrameDecoder, type Chunk, type Frame } from './framing.ts';
 import {
   assertMessageSize,
@@ -344,6 +345,7 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
       return;
     }
     const decoder = new FrameDecoder((kind) => {
+      if (kind === ADDRESS_BOOK_KIND) return ADDRESS_BOOK_BYTES_MAX;
       const topic = topicFromByte(kind);
       return topic === undefined ? undefined : MESSAGE_BYTES_MAX[topic];
     });
@@ -351,7 +353,10 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
     stream.addEventListener('message', (event) => {
       try {
         if (!isMember(from)) throw new IngotError('P2P_NOT_MEMBER', `${from} is no longer a member`);
-        for (const frame of decoder.push(event.data)) dispatch(from, frame);
+        for (const frame of decoder.push(event.data)) {
+          if (frame.kind === ADDRESS_BOOK_KIND) void learnAddresses(from, frame.payload);
+          else dispatch(from, frame);
+        }
       } catch (error) {
         console.warn(`p2p: resetting the message stream from ${from}: ${describe(error)}`);
         stream.abort(error instanceof Error ? error : new Error(String(error)));
@@ -441,6 +446,56 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
     joinRequestsUsed.delete(peerId);
   };
 
+  // --- address book: members tell each other where the other members listen ---
+
+  const shareAddresses = async (to: string) => {
+    const entries: AddressBookEntry[] = [];
+    for (const peerId of members) {
+      if (entries.length >= ADDRESS_BOOK_PEERS_MAX) break;
+      if (peerId === to || peerId === selfId || !connected(peerId)) continue;
+      const peer = await libp2p.peerStore.get(peerIdFromString(peerId)).catch(() => undefined);
+      const addrs = (peer?.addresses ?? []).map((address) => address.multiaddr.toString()).filter((address) => address.length <= 512).slice(0, ADDRESS_BOOK_ADDRESSES_MAX);
+      if (addrs.length > 0) entries.push({ peer: peerId, addrs });
+    }
+    if (entries.length === 0 || stopped) return;
+    const payload = encodeAddressBook(entries);
+    enqueue(to, payload.byteLength + FRAME_HEADER_BYTES, () => encodeFrame(ADDRESS_BOOK_KIND, payload));
+  };
+  let shareTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Soon after a member connects (several connecting at once make one round), and then every interval. */
+  const shareWithAllSoon = (delayMs = 500) => {
+    if (stopped || (shareTimer !== undefined && delayMs > 0)) return;
+    clearTimeout(shareTimer);
+    shareTimer = setTimeout(() => {
+      shareTimer = undefined;
+      for (const peerId of members) if (connected(peerId)) void shareAddresses(peerId);
+      shareWithAllSoon(ADDRESS_BOOK_INTERVAL_MS);
+    }, delayMs);
+    shareTimer.unref?.();
+  };
+  const learnAddresses = async (from: string, payload: Uint8Array) => {
+    let entries: AddressBookEntry[];
+    try {
+      entries = decodeAddressBook(payload);
+    } catch (error) {
+      console.warn(`p2p: ignoring an address book from ${from}: ${describe(error)}`);
+      return;
+    }
+    let learned = false;
+    for (const entry of entries) {
+      if (entry.peer === selfId || !isMember(entry.peer) || connected(entry.peer)) continue;
+      try {
+        await libp2p.peerStore.merge(peerIdFromString(entry.peer), { multiaddrs: entry.addrs.map((address) => multiaddr(address)) });
+        const redial = redials.get(entry.peer);
+        if (redial !== undefined) redial.nextAt = 0;
+        learned = true;
+      } catch {
+        // an entry that does not parse teaches nothing
+      }
+    }
+    if (learned && !stopped) reconcile();
+  };
+
   // --- membership, connections, redial ---
 
   libp2p.addEventListener('peer:connect', (event) => {
@@ -461,6 +516,7 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
     const redial = redials.get(peerId);
     if (redial) redial.connectedAt = Date.now();
     emitPeer({ peerId, connected: true });
+    shareWithAllSoon();
   });
   libp2p.addEventListener('peer:disconnect', (event) => {
     const peerId = event.detail.toString();
@@ -681,6 +737,7 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
       if (stopped) return;
       stopped = true;
       clearTimeout(redialTimer);
+      clearTimeout(shareTimer);
       for (const peerId of [...joinerConnections.keys()]) forgetJoiner(peerId);
       for (const peerId of [...outbound.keys()]) closeOutbound(peerId);
       await libp2p.stop();
