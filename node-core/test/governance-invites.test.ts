@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { listInvites, openInvites, readInvite, readProposal } from '../src/contracts/governance.ts';
+import { openInvites, readInvite, readProposal } from '../src/contracts/governance.ts';
 import { rotateKeyProofMessage } from '../src/contracts/identity.ts';
-import { INVITES_OPEN_MAX } from '../src/contracts/invite-state.ts';
+import { INVITES_OPEN_MAX, listInvites } from '../src/contracts/invite-state.ts';
 import { orgIdOf } from '../src/contracts/membership-state.ts';
 import { signingKeyFromSeed } from '../src/crypto/ed25519.ts';
 import { toHex } from '../src/crypto/hex.ts';

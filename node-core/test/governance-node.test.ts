@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Results } from '../src/api/methods.ts';
-import { listInvites, readValidatorSchedule } from '../src/contracts/governance.ts';
+import { readValidatorSchedule } from '../src/contracts/governance.ts';
+import { listInvites } from '../src/contracts/invite-state.ts';
 import { readValidators } from '../src/contracts/membership-state.ts';
 import { toHex } from '../src/crypto/hex.ts';
 import { invite } from './support/governance-chain.ts';

@@ -11,7 +11,7 @@ import { readValidatorSchedule } from './validator-changes.ts';
  * open proposals and 256 open invites, and a consortium of at most 1,024 organisations.
  */
 
-export { listInvites, openInvites, readInvite, type Invite } from './invite-state.ts';
+export { openInvites, readInvite, type Invite } from './invite-state.ts';
 export { readOrgs, type OrgRecord } from './membership-state.ts';
 export { peerIdOfKey } from './peer-id.ts';
 export { readPolicy, type Policy, type Tally, type Choice } from './policy.ts';

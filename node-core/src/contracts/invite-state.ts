@@ -3,8 +3,8 @@ import { decode, encode } from '../codec/cbor.ts';
 import { ROLES } from '../codec/messages.ts';
 import { toHex } from '../crypto/hex.ts';
 import type { StateOverlay, StateReader } from '../ledger/state.ts';
-import { ContractError } from './contract.ts';
 import { readOrg } from './membership-state.ts';
+import { OpenIndex } from './open-index.ts';
 import { bytesOf } from './schemas.ts';
 
 /** Invite records (`invite/<key hex>`) and the index of open ones (`invites`). */
@@ -28,8 +28,6 @@ export const inviteSchema = z
 export type Invite = z.infer<typeof inviteSchema>;
 
 const inviteKey = (keyHex: string) => `invite/${keyHex}`;
-const OPEN_INVITES_KEY = 'invites';
-const openIndexSchema = z.array(z.string()).max(INVITES_OPEN_MAX);
 
 export async function readInvite(state: StateReader, keyHex: string): Promise<Invite | undefined> {
   const stored = await state.get(inviteKey(keyHex));
@@ -40,35 +38,27 @@ export function writeInvite(state: StateOverlay, invite: Invite): void {
   state.set(inviteKey(toHex(invite.key)), encode(invite));
 }
 
-async function readOpenIndex(state: StateReader): Promise<string[]> {
-  const stored = await state.get(OPEN_INVITES_KEY);
-  return stored === undefined ? [] : openIndexSchema.parse(decode(stored));
-}
+const openIndex = new OpenIndex<Invite>({
+  key: 'invites',
+  max: INVITES_OPEN_MAX,
+  fullCode: 'INVITES_FULL',
+  fullMessage: `at most ${INVITES_OPEN_MAX} invites may be open at once; revoke one first`,
+  read: readInvite,
+  write: writeInvite,
+  idOf: (invite) => toHex(invite.key),
+  expiresAt: (invite) => invite.expiresAt,
+  expired: (invite) => ({ ...invite, status: 'expired' }),
+});
 
 /** Adds an open invite to the index, first marking those past their expiry `expired`; refused when the index is full. */
-export async function addOpenInvite(state: StateOverlay, invite: Invite, now: number): Promise<void> {
-  const kept: string[] = [];
-  for (const keyHex of await readOpenIndex(state)) {
-    const open = await readInvite(state, keyHex);
-    if (open === undefined) continue;
-    if (open.expiresAt < now) writeInvite(state, { ...open, status: 'expired' });
-    else kept.push(keyHex);
-  }
-  if (kept.length >= INVITES_OPEN_MAX) throw new ContractError('INVITES_FULL', `at most ${INVITES_OPEN_MAX} invites may be open at once; revoke one first`);
-  writeInvite(state, invite);
-  state.set(OPEN_INVITES_KEY, encode([...kept, toHex(invite.key)]));
-}
+export const addOpenInvite = (state: StateOverlay, invite: Invite, now: number): Promise<void> => openIndex.add(state, invite, now);
 
 /** Writes an invite that is no longer open (used or revoked) and takes it out of the index. */
-export async function closeInvite(state: StateOverlay, invite: Invite): Promise<void> {
-  const keyHex = toHex(invite.key);
-  writeInvite(state, invite);
-  state.set(OPEN_INVITES_KEY, encode((await readOpenIndex(state)).filter((k) => k !== keyHex)));
-}
+export const closeInvite = (state: StateOverlay, invite: Invite): Promise<void> => openIndex.close(state, invite);
 
 /** Invites in the open index, oldest first; some may be past their expiry. At most INVITES_OPEN_MAX. */
 export async function listInvites(state: StateReader): Promise<Invite[]> {
-  const invites = await Promise.all((await readOpenIndex(state)).map((keyHex) => readInvite(state, keyHex)));
+  const invites = await Promise.all((await openIndex.ids(state)).map((keyHex) => readInvite(state, keyHex)));
   return invites.filter((invite): invite is Invite => invite !== undefined && invite.status === 'open');
 }
 

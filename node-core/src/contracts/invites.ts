@@ -52,11 +52,12 @@ export const revokeInvite = defineMethod({
  * proof is the invite key's signature over the request (join-proof.ts), so only the holder of the
  * invite's secret can use it, and only for these keys and nodes. Opens the `admit` proposal.
  */
+/** The payload of membership.requestJoin; the join protocol checks a request against it before its block. */
+export const requestJoinPayload = z.object({ inviteKey: hex32, encryptionKey: hex32, name, registryId, nodes: nodeList, proof: hex64 }).strict();
+
 export const requestJoin = defineMethod({
   signer: 'non-member',
-  payload: z
-    .object({ inviteKey: hex32, encryptionKey: hex32, name, registryId, nodes: nodeList, proof: hex64 })
-    .strict(),
+  payload: requestJoinPayload,
   async execute({ block, tx, signerKey, state, about }, payload) {
     const invite = await readInvite(state, payload.inviteKey);
     if (invite === undefined) throw new ContractError('INVITE_UNKNOWN', 'there is no invite with that key');

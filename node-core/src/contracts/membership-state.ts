@@ -7,10 +7,11 @@ import { domainTag, sha256 } from '../crypto/hash.ts';
 import { toHex } from '../crypto/hex.ts';
 import type { Validator } from '../ledger/block.ts';
 import type { StateOverlay, StateReader } from '../ledger/state.ts';
+import { bytesOf } from './schemas.ts';
 
 /** Organisation records, the signing-key index and the validator set, as the membership contract keeps them. */
 
-const bytes32 = z.custom<Uint8Array>((value) => value instanceof Uint8Array && value.length === 32);
+const bytes32 = bytesOf(32);
 
 export const orgRecordSchema = z
   .object({
@@ -28,7 +29,9 @@ export const orgRecordSchema = z
   .strict();
 export type OrgRecord = z.infer<typeof orgRecordSchema>;
 
-const validatorsSchema = z.array(z.object({ key: bytes32, org: z.string(), power: z.number().int().positive() }).strict());
+/** A validator as state keeps it, in `validators` and in the schedule. */
+export const validatorSchema = z.object({ key: bytes32, org: z.string(), power: z.number().int().positive() }).strict();
+const validatorsSchema = z.array(validatorSchema);
 
 const ORG_ID_TAG = domainTag('org-id');
 

@@ -3,7 +3,7 @@ import { decode, encode } from '../codec/cbor.ts';
 import { ROLES } from '../codec/messages.ts';
 import { limits } from '../codec/limits.ts';
 import type { StateOverlay, StateReader } from '../ledger/state.ts';
-import { ContractError } from './contract.ts';
+import { OpenIndex } from './open-index.ts';
 import { policySchema, type Tally } from './policy.ts';
 import { bytesOf } from './schemas.ts';
 
@@ -63,8 +63,6 @@ export const proposalSchema = z
 export type Proposal = z.infer<typeof proposalSchema>;
 
 const proposalKey = (id: string) => `proposal/${id}`;
-const OPEN_PROPOSALS_KEY = 'proposals';
-const openIndexSchema = z.array(z.string()).max(PROPOSALS_OPEN_MAX);
 
 export async function readProposalRecord(state: StateReader, id: string): Promise<Proposal | undefined> {
   const stored = await state.get(proposalKey(id));
@@ -75,27 +73,25 @@ export function writeProposal(state: StateOverlay, proposal: Proposal): void {
   state.set(proposalKey(proposal.id), encode(proposal));
 }
 
-export async function openProposalIds(state: StateReader): Promise<string[]> {
-  const stored = await state.get(OPEN_PROPOSALS_KEY);
-  return stored === undefined ? [] : openIndexSchema.parse(decode(stored));
-}
+const openIndex = new OpenIndex<Proposal>({
+  key: 'proposals',
+  max: PROPOSALS_OPEN_MAX,
+  fullCode: 'PROPOSALS_FULL',
+  fullMessage: `at most ${PROPOSALS_OPEN_MAX} proposals may be open at once`,
+  read: readProposalRecord,
+  write: writeProposal,
+  idOf: (proposal) => proposal.id,
+  expiresAt: (proposal) => proposal.expiresAt,
+  expired: (proposal) => ({ ...proposal, status: 'expired' }),
+});
+
+/** The ids of the open proposals, oldest first (some may be past their expiry until the next opening sweeps them). */
+export const openProposalIds = (state: StateReader): Promise<string[]> => openIndex.ids(state);
 
 /** Opens a proposal, first marking open ones past their expiry `expired`; refused when the index is full. */
-export async function openProposal(state: StateOverlay, proposal: Proposal, now: number): Promise<void> {
-  const kept: string[] = [];
-  for (const id of await openProposalIds(state)) {
-    const open = await readProposalRecord(state, id);
-    if (open === undefined) continue;
-    if (open.expiresAt < now) writeProposal(state, { ...open, status: 'expired' });
-    else kept.push(id);
-  }
-  if (kept.length >= PROPOSALS_OPEN_MAX) throw new ContractError('PROPOSALS_FULL', `at most ${PROPOSALS_OPEN_MAX} proposals may be open at once`);
-  writeProposal(state, proposal);
-  state.set(OPEN_PROPOSALS_KEY, encode([...kept, proposal.id]));
-}
+export const openProposal = (state: StateOverlay, proposal: Proposal, now: number): Promise<void> => openIndex.add(state, proposal, now);
 
 /** Writes a decided proposal and takes it out of the open index. */
 export async function closeProposal(state: StateOverlay, proposal: Proposal, status: 'passed' | 'rejected', height: number, final: Tally): Promise<void> {
-  writeProposal(state, { ...proposal, status, closedAt: height, finalTally: { yes: final.yes, no: final.no, needed: final.needed, voters: [...final.voters] } });
-  state.set(OPEN_PROPOSALS_KEY, encode((await openProposalIds(state)).filter((id) => id !== proposal.id)));
+  await openIndex.close(state, { ...proposal, status, closedAt: height, finalTally: { yes: final.yes, no: final.no, needed: final.needed, voters: [...final.voters] } });
 }

@@ -52,7 +52,7 @@ async function effectOf(state: StateReader, payload: ProposePayload): Promise<Ef
 }
 
 /** The id a proposal is about: the organisation it changes (for `admit`, the candidate's id to be), or `policy`. */
-export const subjectOf = (effect: Effect): string => (effect.kind === 'setPolicy' ? 'policy' : effect.kind === 'admit' ? orgIdOf(effect.signingKey) : effect.org);
+const subjectOf = (effect: Effect): string => (effect.kind === 'setPolicy' ? 'policy' : effect.kind === 'admit' ? orgIdOf(effect.signingKey) : effect.org);
 
 export const propose = defineMethod({
   roles: ['admin'],

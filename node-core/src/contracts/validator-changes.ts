@@ -6,8 +6,7 @@ import { bytesEqual } from '../codec/cbor.ts';
 import type { Validator } from '../ledger/block.ts';
 import type { StateOverlay, StateReader } from '../ledger/state.ts';
 import type { BlockContext } from './contract.ts';
-import { readValidators, writeValidators } from './membership-state.ts';
-import { bytesOf } from './schemas.ts';
+import { readValidators, validatorSchema, writeValidators } from './membership-state.ts';
 
 /**
  * Validator set changes take effect at a height fixed by the block that commits them: the commit
@@ -19,7 +18,6 @@ import { bytesOf } from './schemas.ts';
 export const VALIDATOR_CHANGE_DELAY = 2;
 const SCHEDULE_KEY = 'validator-schedule';
 
-const validatorSchema = z.object({ key: bytesOf(32), org: z.string(), power: z.number().int().positive() }).strict();
 const scheduleSchema = z
   .array(z.object({ height: z.number().int().positive(), validators: z.array(validatorSchema).min(1).max(limits.validatorsMax) }).strict())
   .max(VALIDATOR_CHANGE_DELAY + 1);

@@ -1,9 +1,8 @@
-import { z } from 'zod';
 import { IngotError } from '../codec/errors.ts';
 import { openInvites, peerIdOfKey, readInvite, readProposal } from '../contracts/governance.ts';
+import { requestJoinPayload } from '../contracts/invites.ts';
 import { joinProofMessage } from '../contracts/join-proof.ts';
 import { readOrg } from '../contracts/membership-state.ts';
-import { hex32, hex64, name, nodeList, registryId } from '../contracts/schemas.ts';
 import { verifySignature } from '../crypto/ed25519.ts';
 import { fromHex, toHex } from '../crypto/hex.ts';
 import type { Ledger } from '../ledger/ledger.ts';
@@ -14,8 +13,6 @@ import type { Clock } from './clock.ts';
 
 /** How often the joiners the gate admits are recomputed between blocks, so that expired invites drop out. */
 export const JOINERS_REFRESH_MS = 30_000;
-
-const requestJoinPayload = z.object({ inviteKey: hex32, encryptionKey: hex32, name, registryId, nodes: nodeList, proof: hex64 }).strict();
 
 /** The libp2p peer ids of the open, unexpired invites at `now`: the joiners a node's gate admits. */
 export async function joinerPeerIds(ledger: Ledger, now: number): Promise<string[]> {
