@@ -154,8 +154,8 @@ export async function rpcBatch(api: ApiFile, calls: readonly { method: string; p
 }
 
 /** The result of a call that must succeed. */
-export async function rpcResult<T>(api: ApiFile, method: string, params: unknown = {}): Promise<T> {
-  const reply = await rpc(api, method, params);
+export async function rpcResult<T>(api: ApiFile, method: string, params: unknown = {}, timeoutMs?: number): Promise<T> {
+  const reply = await rpc(api, method, params, timeoutMs);
   if (reply.error !== undefined) throw new Error(`${method} failed: ${JSON.stringify(reply.error)}`);
   return reply.result as T;
 }

@@ -462,16 +462,34 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
     enqueue(to, payload.byteLength + FRAME_HEADER_BYTES, () => encodeFrame(ADDRESS_BOOK_KIND, payload));
   };
   let shareTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Soon after a member connects (several connecting at once make one round), and then every interval. */
+  let shareDueAt = Infinity;
+  /** Soon after a member connects or the members change (several at once make one round), and then every interval. */
   const shareWithAllSoon = (delayMs = 500) => {
-    if (stopped || (shareTimer !== undefined && delayMs > 0)) return;
+    if (stopped || Date.now() + delayMs >= shareDueAt) return;
     clearTimeout(shareTimer);
+    shareDueAt = Date.now() + delayMs;
     shareTimer = setTimeout(() => {
-      shareTimer = undefined;
+      shareDueAt = Infinity;
       for (const peerId of members) if (connected(peerId)) void shareAddresses(peerId);
       shareWithAllSoon(ADDRESS_BOOK_INTERVAL_MS);
     }, delayMs);
     shareTimer.unref?.();
+  };
+  /**
+   * Addresses heard for peers this node does not count as members yet: a book can arrive before the
+   * block that admits them reaches this node. Bounded, oldest forgotten first.
+   */
+  const heard = new Map<string, string[]>();
+  const HEARD_MAX = 256;
+  const remember = async (peerId: string, addrs: readonly string[]): Promise<boolean> => {
+    try {
+      await libp2p.peerStore.merge(peerIdFromString(peerId), { multiaddrs: addrs.map((address) => multiaddr(address)) });
+    } catch {
+      return false; // an entry that does not parse teaches nothing
+    }
+    const redial = redials.get(peerId);
+    if (redial !== undefined) redial.nextAt = 0;
+    return true;
   };
   const learnAddresses = async (from: string, payload: Uint8Array) => {
     let entries: AddressBookEntry[];
@@ -483,15 +501,14 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
     }
     let learned = false;
     for (const entry of entries) {
-      if (entry.peer === selfId || !isMember(entry.peer) || connected(entry.peer)) continue;
-      try {
-        await libp2p.peerStore.merge(peerIdFromString(entry.peer), { multiaddrs: entry.addrs.map((address) => multiaddr(address)) });
-        const redial = redials.get(entry.peer);
-        if (redial !== undefined) redial.nextAt = 0;
-        learned = true;
-      } catch {
-        // an entry that does not parse teaches nothing
+      if (entry.peer === selfId || connected(entry.peer)) continue;
+      if (!isMember(entry.peer)) {
+        heard.delete(entry.peer);
+        heard.set(entry.peer, entry.addrs);
+        if (heard.size > HEARD_MAX) heard.delete(heard.keys().next().value as string);
+        continue;
       }
+      if (await remember(entry.peer, entry.addrs)) learned = true;
     }
     if (learned && !stopped) reconcile();
   };
@@ -612,6 +629,15 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
     setMembers(peerIds) {
       const previous = members;
       setMemberSet(peerIds);
+      const added = [...members].filter((peerId) => !previous.has(peerId));
+      if (added.length > 0) {
+        for (const peerId of added) {
+          const addrs = heard.get(peerId);
+          heard.delete(peerId);
+          if (addrs !== undefined) void remember(peerId, addrs).then((ok) => ok && !stopped && reconcile());
+        }
+        shareWithAllSoon();
+      }
       for (const peerId of previous) {
         if (members.has(peerId)) continue;
         redials.delete(peerId);
