@@ -66,6 +66,8 @@ export function byzantineNetwork(inner: PeerNetwork, key: SigningKey): PeerNetwo
     onPeer: (handler) => inner.onPeer(handler),
     request: (peerId, request, timeoutMs) => inner.request(peerId, request, timeoutMs),
     handleRequests: (handler) => inner.handleRequests(handler),
+    telemetryRequest: (peerId, request, timeoutMs) => inner.telemetryRequest(peerId, request, timeoutMs),
+    handleTelemetryRequests: (handler) => inner.handleTelemetryRequests(handler),
     setJoiners: (peerIds) => inner.setJoiners(peerIds),
     handleJoinRequests: (handler) => inner.handleJoinRequests(handler),
     joinRequest: (peerId, request, timeoutMs) => inner.joinRequest(peerId, request, timeoutMs),

@@ -20,16 +20,16 @@ import {
   JOINER_CONNECTION_MS,
   JOINERS_CONNECTED_MAX,
   OUTBOUND_QUEUE_BYTES_MAX,
-  SYNC_INBOUND_CONCURRENT_MAX,
+  SYNC_REQUESTS,
+  TELEMETRY_REQUESTS,
   topicByte,
+  type RequestProtocol,
   topicFromByte,
 } from './limits.ts';
 import {
   JOIN_REQUEST_BYTES_MAX,
   JOIN_RESPONSE_BYTES_MAX,
   MESSAGE_BYTES_MAX,
-  SYNC_REQUEST_BYTES_MAX,
-  SYNC_RESPONSE_BYTES_MAX,
   type PeerEvent,
   type PeerInfo,
   type PeerNetwork,
@@ -40,6 +40,10 @@ export const MESSAGE_PROTOCOL = '/ingot/msg/1.0.0';
 export const SYNC_PROTOCOL = '/ingot/sync/1.0.0';
 /** The only protocol a joiner (the holder of an open invite) may use. */
 export const JOIN_PROTOCOL = '/ingot/join/1.0.0';
+/** Raw telemetry for organisations holding read-telemetry on a device (members only). */
+export const TELEMETRY_PROTOCOL = '/ingot/telemetry/1.0.0';
+
+type RequestHandler = (from: string, request: Uint8Array) => Promise<Uint8Array>;
 
 /** The node's p2p settings (the `p2p` section of its config). */
 export interface P2pOptions {
@@ -158,7 +162,7 @@ interface Redial {
 /**
  * Starts libp2p (TCP, Noise, Yamux, identify, ping, circuit relay v2, mDNS if asked) with a
  * connection gater that admits only members, and carries Ingot's messages on one long-lived
- * stream per member and direction and sync requests on one short stream per request.
+ * stream per member and direction, and sync and telemetry requests on one short stream per request.
  */
 export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2pPeerNetwork> {
   const privateKey = await generateKeyPairFromSeed('Ed25519', init.seed);
@@ -229,10 +233,10 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
 
   const messageHandlers = new Set<(from: string, topic: Topic, message: Uint8Array) => void>();
   const peerHandlers = new Set<(event: PeerEvent) => void>();
-  let requestHandler: ((from: string, request: Uint8Array) => Promise<Uint8Array>) | undefined;
-  let joinHandler: ((from: string, request: Uint8Array) => Promise<Uint8Array>) | undefined;
+  let requestHandler: RequestHandler | undefined;
+  let telemetryHandler: RequestHandler | undefined;
+  let joinHandler: RequestHandler | undefined;
   const outbound = new Map<string, Outbound>();
-  const inboundRequests = new Map<string, number>();
   const redials = new Map<string, Redial>();
   /** Peers removed from the members whose disconnection must still be reported. */
   const wasMember = new Set<string>();
@@ -364,41 +368,73 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
     });
   }, { runOnLimitedConnection: true, maxInboundStreams: 4 });
 
-  // --- sync: one request and one response per stream ---
+  // --- sync and telemetry: members only, one request and one response per stream ---
 
-  const syncMaxAsResponder = (kind: number) => (kind === SYNC_KIND_REQUEST ? SYNC_REQUEST_BYTES_MAX : undefined);
-  const syncMaxAsRequester = (kind: number) => (kind === SYNC_KIND_RESPONSE ? SYNC_RESPONSE_BYTES_MAX : kind === SYNC_KIND_REFUSED ? REFUSAL_BYTES_MAX : undefined);
+  const answerMax = (spec: RequestProtocol) => (kind: number) => (kind === SYNC_KIND_RESPONSE ? spec.responseBytesMax : kind === SYNC_KIND_REFUSED ? REFUSAL_BYTES_MAX : undefined);
 
-  await libp2p.handle(SYNC_PROTOCOL, async (stream: Stream, connection: Connection) => {
-    const from = connection.remotePeer.toString();
-    const running = inboundRequests.get(from) ?? 0;
-    const signal = AbortSignal.timeout(SYNC_ANSWER_TIMEOUT_MS);
-    try {
-      // A joiner is told why, so that it does not wait for its timeout.
-      const refused = !isMember(from) ? 'PEER_NOT_MEMBER' : running >= SYNC_INBOUND_CONCURRENT_MAX ? 'SYNC_BUSY' : undefined;
-      if (refused !== undefined) {
-        await sendAll(stream, refusal(refused), signal);
-        await stream.close({ signal });
-        return;
-      }
-      if (!requestHandler) throw new IngotError('SYNC_UNAVAILABLE', 'no sync service');
-      inboundRequests.set(from, running + 1);
+  const serveRequests = async (protocol: string, spec: RequestProtocol, handlerOf: () => RequestHandler | undefined) => {
+    const inbound = new Map<string, number>();
+    const requestMax = (kind: number) => (kind === SYNC_KIND_REQUEST ? spec.requestBytesMax : undefined);
+    await libp2p.handle(protocol, async (stream: Stream, connection: Connection) => {
+      const from = connection.remotePeer.toString();
+      const running = inbound.get(from) ?? 0;
+      const signal = AbortSignal.timeout(SYNC_ANSWER_TIMEOUT_MS);
       try {
-        const request = await readOneFrame(stream, syncMaxAsResponder, signal);
-        const response = await requestHandler(from, request.payload);
-        if (response.byteLength > SYNC_RESPONSE_BYTES_MAX) throw new IngotError('SYNC_RESPONSE_TOO_LARGE', `a sync response of ${response.byteLength} bytes exceeds ${SYNC_RESPONSE_BYTES_MAX}`);
-        await sendAll(stream, encodeFrame(SYNC_KIND_RESPONSE, response), signal);
-        await stream.close({ signal });
-      } finally {
-        const left = (inboundRequests.get(from) ?? 1) - 1;
-        if (left <= 0) inboundRequests.delete(from);
-        else inboundRequests.set(from, left);
+        // A joiner is told why, so that it does not wait for its timeout.
+        const refused = !isMember(from) ? 'PEER_NOT_MEMBER' : running >= spec.inboundConcurrentMax ? `${spec.code}_BUSY` : undefined;
+        if (refused !== undefined) {
+          await sendAll(stream, refusal(refused), signal);
+          await stream.close({ signal });
+          return;
+        }
+        const handler = handlerOf();
+        if (!handler) throw new IngotError(`${spec.code}_UNAVAILABLE`, `no ${spec.name} service`);
+        inbound.set(from, running + 1);
+        try {
+          const request = await readOneFrame(stream, requestMax, signal);
+          const response = await handler(from, request.payload);
+          if (response.byteLength > spec.responseBytesMax) throw new IngotError(`${spec.code}_RESPONSE_TOO_LARGE`, `a ${spec.name} response of ${response.byteLength} bytes exceeds ${spec.responseBytesMax}`);
+          await sendAll(stream, encodeFrame(SYNC_KIND_RESPONSE, response), signal);
+          await stream.close({ signal });
+        } finally {
+          const left = (inbound.get(from) ?? 1) - 1;
+          if (left <= 0) inbound.delete(from);
+          else inbound.set(from, left);
+        }
+      } catch (error) {
+        // A failing handler answers nothing: the requester sees the stream reset.
+        stream.abort(error instanceof Error ? error : new Error(String(error)));
       }
+    }, { runOnLimitedConnection: true, maxInboundStreams: 16 });
+  };
+
+  const memberRequest = async (protocol: string, spec: RequestProtocol, peerId: string, request: Uint8Array, timeoutMs: number): Promise<Uint8Array> => {
+    const { code, name } = spec;
+    if (request.byteLength > spec.requestBytesMax) throw new IngotError(`${code}_REQUEST_TOO_LARGE`, `a ${name} request of ${request.byteLength} bytes exceeds ${spec.requestBytesMax}`);
+    if (!isMember(peerId)) throw new IngotError('PEER_NOT_MEMBER', `${peerId} is not a member`);
+    const signal = AbortSignal.timeout(timeoutMs);
+    let stream: Stream | undefined;
+    try {
+      stream = await libp2p.dialProtocol(peerIdFromString(peerId), protocol, { runOnLimitedConnection: true, signal });
+      await sendAll(stream, encodeFrame(SYNC_KIND_REQUEST, request), signal);
+      const frame = await readOneFrame(stream, answerMax(spec), signal);
+      if (frame.kind === SYNC_KIND_REFUSED) throw new IngotError(refusalCode(frame, `${code}_REFUSED`), `${peerId} refused the ${name} request`);
+      void stream.close().catch(() => {});
+      return frame.payload;
     } catch (error) {
-      // A failing handler answers nothing: the requester sees the stream reset.
-      stream.abort(error instanceof Error ? error : new Error(String(error)));
+      stream?.abort(new Error(`${name} request failed`));
+      if (signal.aborted) throw new IngotError(`${code}_TIMEOUT`, `no ${name} answer from ${peerId} within ${timeoutMs} ms`);
+      if (error instanceof IngotError) {
+        if (error.code === 'P2P_FRAME_TOO_LARGE') throw new IngotError(`${code}_RESPONSE_TOO_LARGE`, error.message);
+        if (error.code === 'P2P_STREAM_CLOSED') throw new IngotError(`${code}_FAILED`, `${peerId} answered nothing`);
+        throw error;
+      }
+      throw new IngotError(`${code}_FAILED`, `${name} request to ${peerId} failed: ${describe(error)}`);
     }
-  }, { runOnLimitedConnection: true, maxInboundStreams: 16 });
+  };
+
+  await serveRequests(SYNC_PROTOCOL, SYNC_REQUESTS, () => requestHandler);
+  await serveRequests(TELEMETRY_PROTOCOL, TELEMETRY_REQUESTS, () => telemetryHandler);
 
   // --- join: one request and one response per stream, from joiners (and members) ---
 
@@ -724,28 +760,10 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
       peerHandlers.add(wrapped);
       return () => peerHandlers.delete(wrapped);
     },
-    async request(peerId, request, timeoutMs) {
-      if (request.byteLength > SYNC_REQUEST_BYTES_MAX) throw new IngotError('SYNC_REQUEST_TOO_LARGE', `a sync request of ${request.byteLength} bytes exceeds ${SYNC_REQUEST_BYTES_MAX}`);
-      if (!isMember(peerId)) throw new IngotError('PEER_NOT_MEMBER', `${peerId} is not a member`);
-      const signal = AbortSignal.timeout(timeoutMs);
-      let stream: Stream | undefined;
-      try {
-        stream = await libp2p.dialProtocol(peerIdFromString(peerId), SYNC_PROTOCOL, { runOnLimitedConnection: true, signal });
-        await sendAll(stream, encodeFrame(SYNC_KIND_REQUEST, request), signal);
-        const frame = await readOneFrame(stream, syncMaxAsRequester, signal);
-        if (frame.kind === SYNC_KIND_REFUSED) throw new IngotError(refusalCode(frame, 'SYNC_REFUSED'), `${peerId} refused the sync request`);
-        void stream.close().catch(() => {});
-        return frame.payload;
-      } catch (error) {
-        stream?.abort(new Error('sync request failed'));
-        if (signal.aborted) throw new IngotError('SYNC_TIMEOUT', `no sync answer from ${peerId} within ${timeoutMs} ms`);
-        if (error instanceof IngotError) {
-          if (error.code === 'P2P_FRAME_TOO_LARGE') throw new IngotError('SYNC_RESPONSE_TOO_LARGE', error.message);
-          if (error.code === 'P2P_STREAM_CLOSED') throw new IngotError('SYNC_FAILED', `${peerId} answered nothing`);
-          throw error;
-        }
-        throw new IngotError('SYNC_FAILED', `sync request to ${peerId} failed: ${describe(error)}`);
-      }
+    request: (peerId, request, timeoutMs) => memberRequest(SYNC_PROTOCOL, SYNC_REQUESTS, peerId, request, timeoutMs),
+    telemetryRequest: (peerId, request, timeoutMs) => memberRequest(TELEMETRY_PROTOCOL, TELEMETRY_REQUESTS, peerId, request, timeoutMs),
+    handleTelemetryRequests(handler) {
+      telemetryHandler = handler;
     },
     handleRequests(handler) {
       requestHandler = handler;

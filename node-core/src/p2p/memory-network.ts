@@ -2,14 +2,14 @@ import { IngotError } from '../codec/errors.ts';
 import {
   JOIN_REQUEST_BYTES_MAX,
   JOIN_RESPONSE_BYTES_MAX,
-  SYNC_REQUEST_BYTES_MAX,
-  SYNC_RESPONSE_BYTES_MAX,
   type PeerEvent,
   type PeerInfo,
   type PeerNetwork,
   type Topic,
 } from './network.ts';
-import { assertMessageSize, JOIN_INBOUND_CONCURRENT_MAX, JOIN_REQUESTS_PER_CONNECTION_MAX, JOINERS_CONNECTED_MAX, SYNC_INBOUND_CONCURRENT_MAX } from './limits.ts';
+import {
+  assertMessageSize, JOIN_INBOUND_CONCURRENT_MAX, JOIN_REQUESTS_PER_CONNECTION_MAX, JOINERS_CONNECTED_MAX, SYNC_REQUESTS, TELEMETRY_REQUESTS, type RequestProtocol,
+} from './limits.ts';
 
 /** Runs a callback later; a simulation passes its own seeded scheduler. */
 export type Scheduler = (run: () => void) => void;
@@ -125,9 +125,11 @@ export class MemoryNetwork implements PeerNetwork {
   readonly #messageHandlers = new Set<MessageHandler>();
   readonly #peerHandlers = new Set<(event: PeerEvent) => void>();
   #requestHandler: RequestHandler | undefined;
+  #telemetryHandler: RequestHandler | undefined;
   /** Per sender: messages on their way to this network, delivered in order. */
   readonly #inbox = new Map<string, { topic: Topic; message: Uint8Array }[]>();
   readonly #inboundRequests = new Map<string, number>();
+  readonly #inboundTelemetry = new Map<string, number>();
   #stopped = false;
 
   constructor(hub: MemoryHub, peerId: string) {
@@ -305,8 +307,17 @@ export class MemoryNetwork implements PeerNetwork {
   }
 
   request(peerId: string, request: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
-    if (request.byteLength > SYNC_REQUEST_BYTES_MAX) {
-      return Promise.reject(new IngotError('SYNC_REQUEST_TOO_LARGE', `a sync request of ${request.byteLength} bytes exceeds ${SYNC_REQUEST_BYTES_MAX}`));
+    return this.#memberRequest(SYNC_REQUESTS, peerId, request, timeoutMs);
+  }
+
+  telemetryRequest(peerId: string, request: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    return this.#memberRequest(TELEMETRY_REQUESTS, peerId, request, timeoutMs);
+  }
+
+  #memberRequest(spec: RequestProtocol, peerId: string, request: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    const { code, name } = spec;
+    if (request.byteLength > spec.requestBytesMax) {
+      return Promise.reject(new IngotError(`${code}_REQUEST_TOO_LARGE`, `a ${name} request of ${request.byteLength} bytes exceeds ${spec.requestBytesMax}`));
     }
     if (!this.#linked.has(peerId)) {
       // A joiner asking a member that admits it for the join protocol only is told so, as over libp2p.
@@ -318,7 +329,7 @@ export class MemoryNetwork implements PeerNetwork {
     const timer = this.#hub.timers.setTimeout(() => {
       if (settled) return;
       settled = true;
-      reject(new IngotError('SYNC_TIMEOUT', `no sync answer from ${peerId} within ${timeoutMs} ms`));
+      reject(new IngotError(`${code}_TIMEOUT`, `no ${name} answer from ${peerId} within ${timeoutMs} ms`));
     }, timeoutMs);
     const settle = (result: Uint8Array | IngotError) => {
       if (settled) return;
@@ -331,7 +342,7 @@ export class MemoryNetwork implements PeerNetwork {
     this.#hub.schedule(() => {
       const target = this.#hub.network(peerId);
       if (!target || !this.#hub.linked(this.peerId, peerId)) return; // lost: the requester times out
-      target.answer(this.peerId, copy, (answer) => this.#hub.schedule(() => {
+      target.answer(spec, this.peerId, copy, (answer) => this.#hub.schedule(() => {
         if (answer instanceof IngotError || this.#hub.linked(this.peerId, peerId)) settle(answer);
       }));
     });
@@ -339,19 +350,20 @@ export class MemoryNetwork implements PeerNetwork {
   }
 
   /** Called by a requester's network. */
-  answer(from: string, request: Uint8Array, reply: (answer: Uint8Array | IngotError) => void): void {
-    const handler = this.#requestHandler;
+  answer(spec: RequestProtocol, from: string, request: Uint8Array, reply: (answer: Uint8Array | IngotError) => void): void {
+    const handler = spec.name === 'sync' ? this.#requestHandler : this.#telemetryHandler;
     if (!handler || this.#stopped) return;
-    const running = this.#inboundRequests.get(from) ?? 0;
-    if (running >= SYNC_INBOUND_CONCURRENT_MAX) {
-      reply(new IngotError('SYNC_BUSY', `${this.peerId} is already answering ${running} requests from this peer`));
+    const inbound = spec.name === 'sync' ? this.#inboundRequests : this.#inboundTelemetry;
+    const running = inbound.get(from) ?? 0;
+    if (running >= spec.inboundConcurrentMax) {
+      reply(new IngotError(`${spec.code}_BUSY`, `${this.peerId} is already answering ${running} ${spec.name} requests from this peer`));
       return;
     }
-    this.#inboundRequests.set(from, running + 1);
+    inbound.set(from, running + 1);
     const done = () => {
-      const left = (this.#inboundRequests.get(from) ?? 1) - 1;
-      if (left === 0) this.#inboundRequests.delete(from);
-      else this.#inboundRequests.set(from, left);
+      const left = (inbound.get(from) ?? 1) - 1;
+      if (left === 0) inbound.delete(from);
+      else inbound.set(from, left);
     };
     let pending: Promise<Uint8Array>;
     try {
@@ -363,8 +375,8 @@ export class MemoryNetwork implements PeerNetwork {
     pending.then(
       (response) => {
         done();
-        if (response.byteLength > SYNC_RESPONSE_BYTES_MAX) {
-          reply(new IngotError('SYNC_RESPONSE_TOO_LARGE', `a sync response of ${response.byteLength} bytes exceeds ${SYNC_RESPONSE_BYTES_MAX}`));
+        if (response.byteLength > spec.responseBytesMax) {
+          reply(new IngotError(`${spec.code}_RESPONSE_TOO_LARGE`, `a ${spec.name} response of ${response.byteLength} bytes exceeds ${spec.responseBytesMax}`));
         } else {
           reply(response.slice());
         }
@@ -375,6 +387,10 @@ export class MemoryNetwork implements PeerNetwork {
 
   handleRequests(handler: RequestHandler): void {
     this.#requestHandler = handler;
+  }
+
+  handleTelemetryRequests(handler: RequestHandler): void {
+    this.#telemetryHandler = handler;
   }
 
   async stop(): Promise<void> {

@@ -28,6 +28,10 @@ export const MESSAGE_BYTES_MAX: Readonly<Record<Topic, number>> = {
 export const SYNC_REQUEST_BYTES_MAX = 1024;
 export const SYNC_RESPONSE_BYTES_MAX = 32 * 1024 * 1024;
 
+/** Largest telemetry request (a device, a time span, a metric, a count) and answer (signed batches with their anchors). */
+export const TELEMETRY_REQUEST_BYTES_MAX = 4 * 1024;
+export const TELEMETRY_RESPONSE_BYTES_MAX = 16 * 1024 * 1024;
+
 /** Largest join-protocol request (a signed transaction and a little more) and answer (a genesis document). */
 export const JOIN_REQUEST_BYTES_MAX = 32 * 1024;
 export const JOIN_RESPONSE_BYTES_MAX = 1024 * 1024;
@@ -62,6 +66,14 @@ export interface PeerNetwork {
   request(peerId: string, request: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
   /** Answers sync requests; a handler that throws answers nothing and the requester times out or fails. */
   handleRequests(handler: (from: string, request: Uint8Array) => Promise<Uint8Array>): void;
+  /**
+   * One request/response exchange on the telemetry protocol (/ingot/telemetry/1.0.0), members only,
+   * with the sync protocol's rules and its own limits; codes TELEMETRY_FETCH_TIMEOUT, _BUSY, _FAILED,
+   * _REQUEST_TOO_LARGE, _RESPONSE_TOO_LARGE, PEER_NOT_MEMBER, PEER_NOT_CONNECTED.
+   */
+  telemetryRequest(peerId: string, request: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+  /** Answers telemetry requests from members; a handler that throws answers nothing. */
+  handleTelemetryRequests(handler: (from: string, request: Uint8Array) => Promise<Uint8Array>): void;
   /**
    * Peer ids that may connect for the join protocol and nothing else: the identities of open,
    * unexpired invites. Their message and sync streams are refused (PEER_NOT_MEMBER), nothing is

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { IngotError } from '../../src/codec/errors.ts';
 import { JOIN_REQUESTS_PER_CONNECTION_MAX } from '../../src/p2p/limits.ts';
-import { MESSAGE_BYTES_MAX, SYNC_REQUEST_BYTES_MAX, type PeerEvent, type PeerNetwork, type Topic } from '../../src/p2p/network.ts';
+import { MESSAGE_BYTES_MAX, SYNC_REQUEST_BYTES_MAX, TELEMETRY_REQUEST_BYTES_MAX, type PeerEvent, type PeerNetwork, type Topic } from '../../src/p2p/network.ts';
 
 /**
  * What every PeerNetwork must do, run against each implementation. A cluster's `networks` list one
@@ -154,6 +154,32 @@ export function peerNetworkSuite(name: string, factory: ClusterFactory): void {
       await assert.rejects(a.request(b.peerId, bytes('throw'), 1_000), (error: unknown) => error instanceof IngotError);
     }));
 
+    test('the telemetry protocol has its own handler and limits: answers intact, separate from sync, oversized requests refused, busy beyond the per-peer limit', { timeout: TEST_TIMEOUT_MS }, withCluster(2, async ({ networks }) => {
+      const [a, b] = networks as [PeerNetwork, PeerNetwork];
+      const big = new Uint8Array(6 * 1024 * 1024).map((_, i) => i % 241);
+      const release = Promise.withResolvers<void>();
+      b.handleRequests(async () => bytes('sync answer'));
+      b.handleTelemetryRequests(async (from, request) => {
+        const text = Buffer.from(request).toString();
+        if (text === 'big') return big;
+        if (text === 'hold') await release.promise;
+        return bytes(`telemetry ${text} for ${from}`);
+      });
+      assert.equal(Buffer.from(await a.telemetryRequest(b.peerId, bytes('device 1'), 5_000)).toString(), `telemetry device 1 for ${a.peerId}`);
+      assert.equal(Buffer.from(await a.request(b.peerId, bytes('blocks'), 5_000)).toString(), 'sync answer');
+      assert.deepEqual(await a.telemetryRequest(b.peerId, bytes('big'), 10_000), big);
+      await assert.rejects(a.telemetryRequest(b.peerId, new Uint8Array(TELEMETRY_REQUEST_BYTES_MAX + 1), 1_000), assertCode('TELEMETRY_FETCH_REQUEST_TOO_LARGE'));
+      // Two requests held by the handler use up a's share; a third is refused at once, and sync is not affected.
+      const held = [a.telemetryRequest(b.peerId, bytes('hold'), 5_000), a.telemetryRequest(b.peerId, bytes('hold'), 5_000)];
+      await sleep(100);
+      await assert.rejects(a.telemetryRequest(b.peerId, bytes('third'), 5_000), assertCode('TELEMETRY_FETCH_BUSY'));
+      assert.equal(Buffer.from(await a.request(b.peerId, bytes('blocks'), 5_000)).toString(), 'sync answer');
+      release.resolve();
+      assert.equal((await Promise.all(held)).length, 2);
+      // Without a handler, nothing is answered.
+      await assert.rejects(b.telemetryRequest(a.peerId, bytes('x'), 300), (error: unknown) => error instanceof IngotError);
+    }));
+
     test('oversized messages and requests are refused with MESSAGE_TOO_LARGE / SYNC_REQUEST_TOO_LARGE', { timeout: TEST_TIMEOUT_MS }, withCluster(2, async ({ networks }) => {
       const [a, b] = networks as [PeerNetwork, PeerNetwork];
       const atB = record(b);
@@ -178,6 +204,8 @@ export function peerNetworkSuite(name: string, factory: ClusterFactory): void {
       a.broadcast('status', bytes('members only'));
       await assert.rejects(outsider.request(a.peerId, bytes('blocks'), 500), (error: unknown) => error instanceof IngotError);
       await assert.rejects(a.request(outsider.peerId, bytes('blocks'), 500), (error: unknown) => error instanceof IngotError);
+      a.handleTelemetryRequests(async () => bytes('points'));
+      await assert.rejects(outsider.telemetryRequest(a.peerId, bytes('device'), 500), (error: unknown) => error instanceof IngotError);
       await waitFor(() => atB.length === 1, 'the members-only broadcast');
       await sleep(100);
       assert.deepEqual(atA, []);
@@ -204,6 +232,8 @@ export function peerNetworkSuite(name: string, factory: ClusterFactory): void {
       assert.equal(Buffer.from(await joiner.joinRequest(a.peerId, bytes('genesis'), 5_000)).toString(), `genesis for ${joiner.peerId}`);
       // The sync protocol is refused with a code, so the joiner does not wait for a timeout.
       await assert.rejects(joiner.request(a.peerId, bytes('blocks'), 5_000), assertCode('PEER_NOT_MEMBER'));
+      a.handleTelemetryRequests(async () => bytes('points'));
+      await assert.rejects(joiner.telemetryRequest(a.peerId, bytes('device'), 5_000), assertCode('PEER_NOT_MEMBER'));
       joiner.send(a.peerId, 'tx', bytes('let me in'));
       joiner.broadcast('consensus', bytes('let me in'));
       a.send(joiner.peerId, 'tx', bytes('leak'));
