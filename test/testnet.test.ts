@@ -97,7 +97,7 @@ describe('a 4-validator testnet with a dial-only observer, as 5 processes', { ti
     await Promise.all(ALL.filter((name) => !testnet.up.includes(name)).map((name) => testnet.start(name)));
   }
 
-  it('the observer, which cannot be dialled, is connected to every validator, some of them through the relay', async () => {
+  it('the observer, which cannot be dialled, is reachable through org-1\'s relay and connected to every validator', async () => {
     const validatorIds = testnet.validators.map((node) => node.peerId).sort();
     let peers: Results['node.status']['peers'] = [];
     await waitUntil(async () => {
@@ -106,8 +106,13 @@ describe('a 4-validator testnet with a dial-only observer, as 5 processes', { ti
     }, 'the observer to be connected to all validators', 40_000, 200).catch((error: Error) => {
       throw new Error(`${error.message}; observer peers ${JSON.stringify(peers)}`);
     });
-    assert.ok(peers.some((peer) => peer.connection === 'relayed'), `some validator is reached through org-1's relay: ${JSON.stringify(peers)}`);
-    assert.ok(peers.some((peer) => peer.peerId === testnet.node('org-1').peerId && peer.connection === 'direct'), 'org-1, its static peer, directly');
+    // Its only address is the circuit through org-1's relay: that is how the others dial it. Once it has
+    // learnt their addresses from the members' address book it dials them directly itself, so which way
+    // each link runs depends on timing (relayed messaging itself is tested in p2p-libp2p.test.ts).
+    const org1 = testnet.node('org-1').peerId;
+    await waitUntil(async () => (await testnet.status(OBSERVER)).addresses.some((address) => address.includes(`/p2p/${org1}/p2p-circuit`)), 'the observer\'s relay reservation at org-1', 20_000, 200);
+    assert.ok((await testnet.status(OBSERVER)).addresses.every((address) => address.includes('/p2p-circuit')), 'the observer has no direct address');
+    assert.ok(peers.some((peer) => peer.peerId === org1 && peer.connection === 'direct'), 'org-1, its static peer, directly');
   });
 
   it('transactions submitted to any node, the observer included, commit on all with equal block hashes and state roots', async () => {

@@ -336,6 +336,8 @@ export interface Results extends DeviceResults, TelemetryResults {
     consortiumName: string;
     organisation: { id: string; name: string };
     peerId: string;
+    /** Where others can dial this node, with /p2p/<peer id>; relayed ones once a relay holds a reservation for it. */
+    addresses: string[];
     height: number;
     lastBlockTime: number;
     lastBlockHash: string;

@@ -28,11 +28,8 @@ export interface InitResult {
   readonly peerId: string;
 }
 
-/**
- * Creates a one-organisation consortium in an empty directory: the organisation's keys, the node
- * key, block 0 and, last, config.json, whose presence marks the directory as a complete node.
- */
-export async function initConsortium(options: InitOptions): Promise<InitResult> {
+/** The name, registry id and passphrase of an organisation being set up here (init or join), trimmed and checked. */
+export function checkNewOrganisation(options: { readonly orgName: string; readonly registryId?: string | undefined; readonly passphrase: string }): { orgName: string; registryId: string } {
   const orgName = options.orgName.trim();
   if (orgName.length === 0 || orgName.length > limits.nameCharsMax) {
     throw new IngotError('INVALID_ARGUMENT', `--org must be 1 to ${limits.nameCharsMax} characters`, { field: 'org' });
@@ -40,6 +37,15 @@ export async function initConsortium(options: InitOptions): Promise<InitResult> 
   const registryId = (options.registryId ?? '').trim();
   if (registryId.length > limits.nameCharsMax) throw new IngotError('INVALID_ARGUMENT', `--registry-id must be at most ${limits.nameCharsMax} characters`, { field: 'registryId' });
   if (options.passphrase.length < 8) throw new IngotError('PASSPHRASE_TOO_SHORT', 'the passphrase must be at least 8 characters');
+  return { orgName, registryId };
+}
+
+/**
+ * Creates a one-organisation consortium in an empty directory: the organisation's keys, the node
+ * key, block 0 and, last, config.json, whose presence marks the directory as a complete node.
+ */
+export async function initConsortium(options: InitOptions): Promise<InitResult> {
+  const { orgName, registryId } = checkNewOrganisation(options);
   const paths = dataPaths(options.dataDir);
   await assertEmptyDataDir(paths.dir);
   await mkdir(paths.dir, { recursive: true, mode: 0o700 });

@@ -5,7 +5,6 @@ import type { JoinProgress } from '../api/methods.ts';
 import { bytesEqual, type CanonicalValue } from '../codec/cbor.ts';
 import { IngotError } from '../codec/errors.ts';
 import { verifyInviteCode, type Invite } from '../codec/invite-code.ts';
-import { limits } from '../codec/limits.ts';
 import { decodeGenesis } from '../codec/messages.ts';
 import { joinProofMessage } from '../contracts/join-proof.ts';
 import { orgIdOf } from '../contracts/membership-state.ts';
@@ -23,6 +22,7 @@ import { assertEmptyDataDir, createNodeKey, dataPaths, DEFAULT_CONFIG, writeConf
 import { writeFileAtomic } from './files.ts';
 import { generateOrgSecrets, writeKeyStore, type KdfParams } from './keystore.ts';
 import { SUBMIT_TTL_BLOCKS, writeGenesis } from './node.ts';
+import { checkNewOrganisation } from './init.ts';
 
 /**
  * Joining a consortium with an invite code (docs/membership.md#joining): the joiner's side of
@@ -157,13 +157,7 @@ async function ask(contact: Contact, request: JoinRequest, peerIds: readonly str
  */
 export async function joinConsortium(options: JoinOptions): Promise<JoinResult> {
   const invite: Invite = verifyInviteCode(options.invite, options.clock.now(), verifySignature);
-  const orgName = options.orgName.trim();
-  if (orgName.length === 0 || orgName.length > limits.nameCharsMax) {
-    throw new IngotError('INVALID_ARGUMENT', `--org must be 1 to ${limits.nameCharsMax} characters`, { field: 'org' });
-  }
-  const registryId = (options.registryId ?? '').trim();
-  if (registryId.length > limits.nameCharsMax) throw new IngotError('INVALID_ARGUMENT', `--registry-id must be at most ${limits.nameCharsMax} characters`, { field: 'registryId' });
-  if (options.passphrase.length < 8) throw new IngotError('PASSPHRASE_TOO_SHORT', 'the passphrase must be at least 8 characters');
+  const { orgName, registryId } = checkNewOrganisation(options);
   const paths = dataPaths(options.dataDir);
   await assertEmptyDataDir(paths.dir);
 

@@ -83,6 +83,7 @@ const nodeHandlers: { [M in NodeMethodName]: NodeHandler<M> } = {
       consortiumName: node.genesis.name,
       organisation: { id: node.orgId, name: org?.name ?? '' },
       peerId: node.nodeKey.peerId,
+      addresses: node.addresses(),
       height: head.height,
       lastBlockTime: head.time,
       lastBlockHash: toHex(head.hash),
