@@ -34,6 +34,23 @@ export const telemetryParamsSchemas = {
     })
     .strict()
     .refine((p) => p.from === undefined || p.to === undefined || p.from <= p.to, { message: 'from is after to', path: ['to'] }),
+  /**
+   * A device's points from its owner's node over /ingot/telemetry/1.0.0, for an organisation holding
+   * read-telemetry on it; every batch checked against this node's ledger.
+   */
+  'telemetry.fetch': z
+    .object({
+      deviceId,
+      from: timestamp.optional(),
+      to: timestamp.optional(),
+      metric: metric.optional(),
+      limit: z.number().int().min(1).max(TELEMETRY_QUERY_LIMIT_MAX).default(1000),
+      after: z.object({ seq: timestamp, index: z.number().int().nonnegative().max(999) }).strict().optional(),
+      /** Fail with TELEMETRY_MISMATCH when any batch fails its checks, instead of reporting it. */
+      strict: z.boolean().default(false),
+    })
+    .strict()
+    .refine((p) => p.from === undefined || p.to === undefined || p.from <= p.to, { message: 'from is after to', path: ['to'] }),
   'telemetry.stats': z.object({}).strict(),
   /** A device's threshold rules as they are on the ledger (set with the `telemetry.setRule` transaction). */
   'telemetry.rules': z.object({ deviceId }).strict(),
@@ -86,6 +103,43 @@ export interface TelemetryQueryJson {
   next?: { seq: number; index: number };
 }
 
+export interface TelemetryFetchBatchJson {
+  /** Null only for a batch whose bytes do not even decode. */
+  seq: number | null;
+  count: number;
+  from: number | null;
+  to: number | null;
+  /** The root recomputed here from the points received (null when they do not decode). */
+  root: string | null;
+  /**
+   * `verified`: signed by the device and giving the root anchored on this node's ledger;
+   * `unanchored`: signed by the device, but this ledger holds no anchor for it (yet); `mismatch`:
+   * refused (`code`: TELEMETRY_BAD_SIGNATURE, TELEMETRY_MALFORMED, TELEMETRY_WRONG_DEVICE,
+   * TELEMETRY_SEQ_REPLAYED or TELEMETRY_MISMATCH, a root that is not the anchored one) — its points
+   * are left out.
+   */
+  status: 'verified' | 'unanchored' | 'mismatch';
+  code?: string;
+  /** The anchor on this node's ledger. */
+  anchor: { tx: string; height: number; time: number; root: string } | null;
+  /** The anchor the owner's node says it recorded (informative). */
+  ownerAnchor: { tx: string; height: number; time: number } | null;
+}
+
+export interface TelemetryFetchJson {
+  device: string;
+  /** The device's owner, and the peer id of the node that answered. */
+  owner: string;
+  peer: string;
+  /** The owner's ledger height when it answered. */
+  height: number;
+  /** Points of the batches that passed the checks, in seq and point order. */
+  points: TelemetryPointJson[];
+  batches: TelemetryFetchBatchJson[];
+  /** Pass as `after` for the next page; absent when nothing follows. */
+  next?: { seq: number; index: number };
+}
+
 export interface TelemetryStatsJson {
   accepted: { batches: number; points: number };
   duplicates: number;
@@ -125,6 +179,7 @@ export interface TelemetryRuleJson {
 export interface TelemetryResults {
   'telemetry.submit': TelemetrySubmitJson;
   'telemetry.query': TelemetryQueryJson;
+  'telemetry.fetch': TelemetryFetchJson;
   'telemetry.stats': TelemetryStatsJson;
   'telemetry.rules': { device: string; rules: TelemetryRuleJson[] };
 }

@@ -33,7 +33,9 @@ import { Admission } from './admission.ts';
 import { JoinService } from './join-service.ts';
 import { bootstrapPeerIds, JoinTracker, readJoinRecord, writeJoinRecord, type JoinRecord } from './joining.ts';
 import { WorkerVerifier, type SignatureVerifier } from './signature-verifier.ts';
+import { TelemetryExchange, type TelemetryFetchParams } from './telemetry-exchange.ts';
 import { TelemetryService } from './telemetry-service.ts';
+import type { TelemetryFetchJson } from '../api/telemetry-methods.ts';
 
 /** Blocks a transaction the node signs itself may wait before it expires. */
 export const SUBMIT_TTL_BLOCKS = 100;
@@ -123,6 +125,8 @@ export class IngotNode {
   #rotationGate: Promise<void> | undefined;
   /** Device telemetry: ingestion (RPC, MQTT), local store, anchoring, rules (docs/telemetry.md). */
   #telemetry: TelemetryService | undefined;
+  /** Serves and fetches raw telemetry between organisations over /ingot/telemetry/1.0.0. */
+  readonly #telemetryExchange: TelemetryExchange;
 
   private constructor(init: {
     paths: DataPaths; config: NodeConfig; nodeKey: NodeKey; ledger: Ledger; clock: Clock; passphrase: string;
@@ -130,6 +134,7 @@ export class IngotNode {
   }) {
     this.#join = init.join;
     this.#joinService = new JoinService({ ledger: init.ledger, network: init.network, clock: init.clock, admit: (tx) => this.admit(tx) });
+    this.#telemetryExchange = new TelemetryExchange({ ledger: init.ledger, network: init.network, orgId: () => this.#orgId, store: () => this.telemetry.store });
     this.paths = init.paths;
     this.config = init.config;
     this.nodeKey = init.nodeKey;
@@ -178,6 +183,7 @@ export class IngotNode {
     this.#sync.start();
     await this.#engine.start();
     this.#joinService.start();
+    this.#telemetryExchange.start();
   }
 
   /** Checks the signatures of transactions this node did not admit itself; throws TX_BAD_SIGNATURE on the first bad one. */
@@ -427,6 +433,12 @@ export class IngotNode {
   get telemetry(): TelemetryService {
     if (this.#telemetry === undefined) throw new IngotError('NODE_STARTING', 'the node is starting; try again in a moment');
     return this.#telemetry;
+  }
+
+  /** A device's points from its owner's node, checked against this node's ledger (telemetry.fetch). */
+  fetchTelemetry(params: TelemetryFetchParams): Promise<TelemetryFetchJson> {
+    this.#assertMember();
+    return this.#telemetryExchange.fetch(params);
   }
 
   async close(): Promise<void> {

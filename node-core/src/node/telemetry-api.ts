@@ -22,6 +22,10 @@ export async function queryTelemetry(node: IngotNode, params: ParsedParams<'tele
   return node.telemetry.query({ ...params, device: params.deviceId });
 }
 
+export async function fetchTelemetry(node: IngotNode, params: ParsedParams<'telemetry.fetch'>): Promise<Results['telemetry.fetch']> {
+  return node.fetchTelemetry(params);
+}
+
 export async function telemetryStats(node: IngotNode): Promise<Results['telemetry.stats']> {
   const telemetry = node.telemetry;
   const mqtt = telemetry.mqtt;

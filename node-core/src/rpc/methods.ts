@@ -11,7 +11,7 @@ import { createInvite, createProposal, listInvites, listMembers, listProposals, 
 import {
   acceptTransfer, deviceHistory, getDevice, listDevices, offerTransfer, recordDeviceEvent, registerDevice, requestAccess, setDevicePolicy, withdrawTransfer,
 } from '../node/devices.ts';
-import { queryTelemetry, submitTelemetry, telemetryRules, telemetryStats } from '../node/telemetry-api.ts';
+import { fetchTelemetry, queryTelemetry, submitTelemetry, telemetryRules, telemetryStats } from '../node/telemetry-api.ts';
 import { commitJson, headerJson, historyEntryJson, orgJson, receiptJson, txJson } from './to-json.ts';
 
 /** Per-connection state a method may need: only WebSocket connections can hold subscriptions. */
@@ -188,6 +188,7 @@ const nodeHandlers: { [M in NodeMethodName]: NodeHandler<M> } = {
   'device.requestAccess': requestAccess,
   'telemetry.submit': submitTelemetry,
   'telemetry.query': queryTelemetry,
+  'telemetry.fetch': fetchTelemetry,
   'telemetry.stats': telemetryStats,
   'telemetry.rules': telemetryRules,
 };
