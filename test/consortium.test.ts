@@ -113,6 +113,36 @@ describe('a consortium grows from its founder to four validators by invites and 
     await allReach([founder, ...running()], top);
   });
 
+  it('an organisation voted out has its node disconnected by every member and refused when it dials again', async () => {
+    const invite = await runCli(['invite', '--data', join(temp.dir, 'founder'), '--org', 'Elbe Traders', '--role', 'member', '--json']);
+    assert.equal(invite.code, 0, describeResult(invite));
+    const elbe: Joiner = { name: 'Elbe Traders', roles: ['member'], dir: join(temp.dir, 'elbe'), orgId: '', peerId: '', request: '' };
+    const joined = await runCli(['join', '--data', elbe.dir, '--org', elbe.name, '--invite', stdoutJson<{ code: string }>(invite).code, '--api', '0', ...LOOPBACK], { timeoutMs: 60_000 });
+    assert.equal(joined.code, 0, describeResult(joined));
+    Object.assign(elbe, stdoutJson<{ orgId: string; peerId: string; request: string }>(joined));
+    elbe.node = await startNode(elbe.dir, { timeoutMs: 30_000 });
+    try {
+      await waitUntil(async () => (await rpcResult<Results['proposals.list']>(founder.api, 'proposals.list', {})).proposals.some((p) => p.id === elbe.request), 'the join request', 30_000, 100);
+      await vote(elbe.request);
+      const everyone = [founder, ...running()];
+      const linkedToElbe = async () => (await Promise.all(everyone.map(status))).filter((s) => s.peers.some((peer) => peer.peerId === elbe.peerId)).length;
+      await waitUntil(async () => (await linkedToElbe()) === everyone.length, 'every member connected to the new organisation\'s node', 30_000, 200);
+
+      const proposal = await rpcResult<Results['proposals.create']>(founder.api, 'proposals.create', { kind: 'remove', org: elbe.orgId });
+      await vote(proposal.id);
+      await waitUntil(async () => (await linkedToElbe()) === 0, 'every member to disconnect the removed organisation\'s node', 30_000, 200);
+      // It keeps dialling; nobody lets it in again.
+      for (let i = 0; i < 10; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        assert.equal(await linkedToElbe(), 0, 'the removed organisation\'s node got back in');
+      }
+      const members = await rpcResult<Results['members.list']>(founder.api, 'members.list', {});
+      assert.equal(members.orgs.find((org) => org.id === elbe.orgId)?.status, 'removed');
+    } finally {
+      await elbe.node.stop('SIGKILL').catch(() => undefined);
+    }
+  });
+
   it('with the founder\'s node stopped, the other three organisations keep committing', async () => {
     await founder.stop('SIGTERM');
     let top = 0;
