@@ -221,6 +221,14 @@ describe('raw telemetry between organisations over /ingot/telemetry/1.0.0', { ti
     assert.equal(mismatch?.root, toHex(telemetryRoot(other)));
     assert.notEqual(mismatch?.root, mismatch?.anchor?.root);
     assertError(await fetchAsReader({ strict: true }), 'TELEMETRY_MISMATCH');
+    // A batch another device signed, stored under this device: signed, but not by the device asked for.
+    const stranger = signingKeyFromSeed(new Uint8Array(32).fill(62));
+    const strangers = readings(5, T0 + 3_000_000, () => 1);
+    const foreign = signTelemetryBatch({ v: 1, device: stranger.publicKey, seq: 10, points: strangers }, stranger);
+    await store.put({ device: deviceId, seq: 10, bytes: foreign, from: T0 + 3_000_000, to: T0 + 3_004_000, count: 5, root: telemetryRoot(strangers), received: Date.now() });
+    const late = resultOf<TelemetryFetchJson>(await fetchAsReader({ from: T0 + 3_000_000 }));
+    assert.deepEqual(late.batches.map((b) => [b.seq, b.status, b.code]), [[10, 'mismatch', 'TELEMETRY_WRONG_DEVICE']]);
+    assert.deepEqual(late.points, []);
     // Only the first batch asked for: nothing refused, strict or not.
     assert.equal(resultOf<TelemetryFetchJson>(await fetchAsReader({ to: T0 + 10_000, strict: true })).points.length, 11);
   });
