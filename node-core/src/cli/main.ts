@@ -33,9 +33,9 @@ Commands:
   start --data DIR [--api 127.0.0.1:PORT] [--peer MULTIADDR]... [--mqtt URL]
                          run the node until SIGINT or SIGTERM; --mqtt subscribes it to device
                          telemetry on that broker (topics ingot/telemetry/<device id>)
-  ui --data DIR [--port PORT] [--listen MULTIADDR]... [--no-mdns]
+  ui --data DIR [--port PORT] [--listen MULTIADDR]... [--no-mdns] [--mqtt URL]
                          run the node with its UI in the browser (first run included), or
-                         print the UI address of the node already running on DIR
+                         print the UI address of the node already running on DIR; --mqtt as for start
   testnet --validators N [--observers M] --dir DIR [--base-port PORT] [--block-interval MS]
                          write N validators' and M observers' data directories (DIR/org-1…,
                          DIR/observer-1…) of one consortium on 127.0.0.1, and print how to start them
@@ -209,13 +209,20 @@ function multiaddrs(value: unknown, name: string): string[] | undefined {
   return list;
 }
 
+/** `--mqtt`: a broker URL, or undefined when not given. */
+function brokerUrl(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const url = String(value);
+  if (!/^(?:mqtts?|wss?|tcp|tls):\/\/./.test(url)) throw new UsageError('--mqtt must be a broker URL such as mqtt://127.0.0.1:1883');
+  return url;
+}
+
 async function start(args: string[]): Promise<void> {
   const { values } = parse(args, { data: { type: 'string' }, api: { type: 'string' }, peer: { type: 'string', multiple: true }, mqtt: { type: 'string' } });
   const dataDir = required(values, 'data');
   const port = apiPort(values.api);
   const peers = multiaddrs(values.peer, 'peer');
-  const mqttUrl = values.mqtt === undefined ? undefined : String(values.mqtt);
-  if (mqttUrl !== undefined && !/^(?:mqtts?|wss?|tcp|tls):\/\/./.test(mqttUrl)) throw new UsageError('--mqtt must be a broker URL such as mqtt://127.0.0.1:1883');
+  const mqttUrl = brokerUrl(values.mqtt);
   const passphrase = await readPassphrase('Passphrase for the organisation keys: ');
   const config = { ...(await readConfig(dataPaths(dataDir)).catch(() => DEFAULT_CONFIG)) };
   const host = await NodeHost.start({
@@ -237,10 +244,11 @@ function uiAddress(port: number, token: string): string {
 }
 
 async function ui(args: string[]): Promise<void> {
-  const { values } = parse(args, { data: { type: 'string' }, port: { type: 'string' }, listen: { type: 'string', multiple: true }, 'no-mdns': { type: 'boolean' } });
+  const { values } = parse(args, { data: { type: 'string' }, port: { type: 'string' }, listen: { type: 'string', multiple: true }, 'no-mdns': { type: 'boolean' }, mqtt: { type: 'string' } });
   const dataDir = required(values, 'data');
   const port = apiPort(values.port);
   const listen = multiaddrs(values.listen, 'listen');
+  const mqttUrl = brokerUrl(values.mqtt);
   const running = await runningNode(dataDir);
   if (running !== undefined) {
     process.stdout.write(`A node is already running on ${dataDir}; open its UI at:\n${uiAddress(running.port, running.token)}\n`);
@@ -254,7 +262,11 @@ async function ui(args: string[]): Promise<void> {
   const p2p = listen === undefined && values['no-mdns'] !== true ? undefined : { ...stored.p2p, ...(listen === undefined ? {} : { listen }), ...(values['no-mdns'] === true ? { mdns: false } : {}) };
   const host = await NodeHost.open({
     dataDir,
-    config: { ...(port === undefined ? {} : { api: { host: '127.0.0.1' as const, port } }), ...(p2p === undefined ? {} : { p2p }) },
+    config: {
+      ...(port === undefined ? {} : { api: { host: '127.0.0.1' as const, port } }),
+      ...(p2p === undefined ? {} : { p2p }),
+      ...(mqttUrl === undefined ? {} : { mqtt: { url: mqttUrl, topicPrefix: stored.mqtt?.topicPrefix ?? DEFAULT_TOPIC_PREFIX } }),
+    },
   }, process.env.INGOT_PASSPHRASE);
   const configured = host.state.phase === 'uninitialised' ? DEFAULT_CONFIG : await readConfig(dataPaths(dataDir));
   const server = await serve(host, dataDir, port ?? configured.api.port);

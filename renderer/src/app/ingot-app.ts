@@ -1,6 +1,7 @@
 import { ContextProvider } from '@lit/context';
 import { msg, updateWhenLocaleChanges } from '@lit/localize';
 import { LitElement, css, html, type TemplateResult } from 'lit';
+import { keyed } from 'lit/directives/keyed.js';
 import type { NodeExited } from '../../../node-core/src/api/bridge.ts';
 import type { AppState } from '../../../node-core/src/api/methods.ts';
 import { startLocalization, type Locale, type Localization } from '../i18n/localization.ts';
@@ -8,6 +9,8 @@ import { describeError, type NodeConnection } from '../rpc/connection.ts';
 import { openConnection } from '../rpc/open-connection.ts';
 import '../components/node-exited-banner.ts';
 import '../components/status-bar.ts';
+import '../screens/device-detail-screen.ts';
+import '../screens/devices-screen.ts';
 import '../screens/explorer-screen.ts';
 import '../screens/first-run-screen.ts';
 import '../screens/identity-screen.ts';
@@ -191,6 +194,7 @@ export class IngotApp extends LitElement {
     const items: [Section, string][] = [
       ['overview', msg('Overview', { id: 'nav.overview' })],
       ['members', msg('Members', { id: 'nav.members' })],
+      ['devices', msg('Devices', { id: 'nav.devices' })],
       ['identity', msg('Identity', { id: 'nav.identity' })],
       ['explorer', msg('Explorer', { id: 'nav.explorer' })],
       ['settings', msg('Settings', { id: 'nav.settings' })],
@@ -236,6 +240,11 @@ export class IngotApp extends LitElement {
         return html`<ingot-members-screen></ingot-members-screen>`;
       case 'org':
         return html`<ingot-org-detail-screen .orgId=${route.id}></ingot-org-detail-screen>`;
+      case 'devices':
+        return html`<ingot-devices-screen></ingot-devices-screen>`;
+      case 'device':
+        // A fresh screen per device: nothing of the previous device's reads shows while the next loads.
+        return html`${keyed(route.id, html`<ingot-device-detail-screen .deviceId=${route.id}></ingot-device-detail-screen>`)}`;
       case 'identity':
         return html`<ingot-identity-screen></ingot-identity-screen>`;
       case 'settings':

@@ -13,6 +13,10 @@ export const screenStyles = css`
     font-size: var(--sl-font-size-large);
     margin: var(--sl-spacing-large) 0 var(--sl-spacing-small);
   }
+  h3 {
+    font-size: var(--sl-font-size-medium);
+    margin: var(--sl-spacing-medium) 0 var(--sl-spacing-x-small);
+  }
   .card {
     background: var(--sl-panel-background-color);
     border: 1px solid var(--sl-panel-border-color);

@@ -1,0 +1,63 @@
+import type { ReactiveControllerHost } from 'lit';
+import type { DeviceSummaryJson } from '../../../node-core/src/api/device-methods.ts';
+import type { Results } from '../../../node-core/src/api/methods.ts';
+import type { NodeConnection } from '../rpc/connection.ts';
+import { LedgerQueryController } from './ledger-query-controller.ts';
+
+/** Telemetry arrives without blocks (MQTT, RPC): the chart and "last data" look again this often. */
+export const TELEMETRY_POLL_MS = 2000;
+/** The chart shows at most this many of the newest points. */
+export const CHART_POINTS = 600;
+/** "Last data" is looked up for at most this many of the listed devices (one small query each). */
+const LAST_DATA_LOOKUPS = 50;
+
+export interface DeviceRow extends DeviceSummaryJson {
+  /** Time of the newest stored reading on this node; null when it holds none. */
+  lastData: number | null;
+}
+
+/**
+ * The devices list: `device.list` with the search text, and for the devices this node's
+ * organisation owns (only the owner's node stores their telemetry) the time of the newest reading.
+ */
+export function deviceListQuery(host: ReactiveControllerHost, connection: () => NodeConnection | undefined, search: () => string, self: () => string | undefined): LedgerQueryController<DeviceRow[]> {
+  return new LedgerQueryController(
+    host,
+    connection,
+    async (c) => {
+      const query = search().trim();
+      const { devices } = await c.call('device.list', { limit: 200, ...(query === '' ? {} : { query }) });
+      const owner = self();
+      const own = new Set(devices.filter((device) => device.owner === owner).slice(0, LAST_DATA_LOOKUPS).map((device) => device.id));
+      return Promise.all(
+        devices.map(async (device): Promise<DeviceRow> => {
+          if (!own.has(device.id)) return { ...device, lastData: null };
+          const newest = await c.call('telemetry.query', { deviceId: device.id, order: 'desc', limit: 1 });
+          return { ...device, lastData: newest.points[0]?.t ?? null };
+        }),
+      );
+    },
+    { pollMs: TELEMETRY_POLL_MS * 3 },
+  );
+}
+
+/** Everything a device's page reads, each kept current after every block; telemetry also polled. */
+export class DeviceQueries {
+  readonly device: LedgerQueryController<Results['device.get']>;
+  readonly history: LedgerQueryController<Results['device.history']>;
+  readonly telemetry: LedgerQueryController<Results['telemetry.query']>;
+  readonly rules: LedgerQueryController<Results['telemetry.rules']>;
+
+  constructor(host: ReactiveControllerHost, connection: () => NodeConnection | undefined, id: () => string) {
+    this.device = new LedgerQueryController(host, connection, (c) => c.call('device.get', { id: id() }));
+    this.history = new LedgerQueryController(host, connection, (c) => c.call('device.history', { id: id(), limit: 1000 }));
+    this.telemetry = new LedgerQueryController(host, connection, (c) => c.call('telemetry.query', { deviceId: id(), order: 'desc', limit: CHART_POINTS }), { pollMs: TELEMETRY_POLL_MS });
+    this.rules = new LedgerQueryController(host, connection, (c) => c.call('telemetry.rules', { deviceId: id() }));
+  }
+
+  /** After a change this page made: read the device and its history again. */
+  refreshLedger(): void {
+    void this.device.refresh();
+    void this.history.refresh();
+  }
+}

@@ -1,0 +1,109 @@
+import { ContextConsumer } from '@lit/context';
+import { msg, updateWhenLocaleChanges } from '@lit/localize';
+import { LitElement, css, html, type TemplateResult } from 'lit';
+import type SlInput from '@shoelace-style/shoelace/dist/components/input/input.js';
+import { connectionContext, sessionContext } from '../app/context.ts';
+import { queryView } from '../app/query-view.ts';
+import { screenStyles } from '../app/styles.ts';
+import '../components/devices-table.ts';
+import '../components/register-device-dialog.ts';
+import type { RegisterDeviceDialog } from '../components/register-device-dialog.ts';
+import { deviceListQuery } from '../controllers/device-queries.ts';
+import { MembershipQueries } from '../controllers/membership-queries.ts';
+
+/** Typing waits this long before asking the node again. */
+const SEARCH_DELAY_MS = 250;
+
+/** The devices on the ledger, searchable, with their owners; a member registers its own from here. */
+export class DevicesScreen extends LitElement {
+  static override properties = { search: { state: true } };
+  static override styles = [
+    screenStyles,
+    css`
+      .top {
+        display: flex;
+        justify-content: space-between;
+        align-items: center;
+        gap: var(--sl-spacing-medium);
+        flex-wrap: wrap;
+        margin-bottom: var(--sl-spacing-large);
+      }
+      .top h1 {
+        margin: 0;
+      }
+      sl-input {
+        max-width: 28rem;
+        margin-bottom: var(--sl-spacing-medium);
+      }
+    `,
+  ];
+
+  declare search: string;
+  readonly #connection = new ContextConsumer(this, { context: connectionContext });
+  readonly #session = new ContextConsumer(this, { context: sessionContext, subscribe: true });
+  readonly #members = new MembershipQueries(this, () => this.#connection.value, () => false);
+  readonly #devices = deviceListQuery(this, () => this.#connection.value, () => this.search, () => this.#selfId());
+  #searchTimer: number | undefined;
+
+  constructor() {
+    super();
+    updateWhenLocaleChanges(this);
+    this.search = '';
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    window.clearTimeout(this.#searchTimer);
+  }
+
+  override render(): TemplateResult {
+    const locale = this.#session.value?.locale ?? 'en';
+    const self = this.#selfId() ?? '';
+    return html`
+      <div class="top">
+        <h1>${msg('Devices', { id: 'nav.devices' })}</h1>
+        <sl-button variant="primary" data-testid="devices-register" @click=${() => void this.#dialog()?.show()}>
+          <sl-icon slot="prefix" name="plus-lg"></sl-icon>${msg('Register a device', { id: 'registerDevice.title' })}
+        </sl-button>
+      </div>
+      <section class="card">
+        <sl-input
+          type="search"
+          clearable
+          data-testid="devices-search"
+          placeholder=${msg('Id, model, serial number or manufacturer', { id: 'devices.searchPlaceholder' })}
+          label=${msg('Search', { id: 'explorer.search' })}
+          .value=${this.search}
+          @sl-input=${this.#onSearch}
+          @sl-clear=${this.#onSearch}
+        >
+          <sl-icon slot="prefix" name="search"></sl-icon>
+        </sl-input>
+        ${queryView(
+          this.#devices,
+          (rows) => rows,
+          this.search.trim() === '' ? msg('No devices registered yet.', { id: 'devices.none' }) : msg('No device matches.', { id: 'devices.noMatch' }),
+          (rows) => html`<ingot-devices-table .devices=${rows} .names=${this.#members.names()} self=${self} locale=${locale}></ingot-devices-table>`,
+          'devices',
+        )}
+      </section>
+      <ingot-register-device-dialog @device-registered=${() => void this.#devices.refresh()}></ingot-register-device-dialog>
+    `;
+  }
+
+  #selfId(): string | undefined {
+    return this.#members.members.value?.orgs.find((org) => org.self)?.id;
+  }
+
+  #onSearch(event: Event): void {
+    this.search = (event.target as SlInput).value;
+    window.clearTimeout(this.#searchTimer);
+    this.#searchTimer = window.setTimeout(() => void this.#devices.refresh(), SEARCH_DELAY_MS);
+  }
+
+  #dialog(): RegisterDeviceDialog | null {
+    return this.renderRoot.querySelector('ingot-register-device-dialog');
+  }
+}
+
+customElements.define('ingot-devices-screen', DevicesScreen);

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DEVICE_PERMISSIONS as API_PERMISSIONS, type DeviceHistoryEntryJson, type DeviceJson } from '../../node-core/src/api/device-methods.ts';
+import { parseRoute, routeHref, sectionOf } from '../src/app/routes.ts';
+import { DEVICE_PERMISSIONS, alertsOf, currentGrants, transferActions } from '../src/lib/device-history.ts';
+import { telemetrySeries } from '../src/lib/telemetry-series.ts';
+
+const A = 'a'.repeat(40);
+const B = 'b'.repeat(40);
+const C = 'c'.repeat(40);
+const DEVICE = 'd'.repeat(40);
+
+test('device routes round-trip; anything that is no device id shows the list', () => {
+  assert.deepEqual(parseRoute(routeHref({ name: 'devices' })), { name: 'devices' });
+  assert.deepEqual(parseRoute(routeHref({ name: 'device', id: DEVICE })), { name: 'device', id: DEVICE });
+  assert.deepEqual(parseRoute('#/devices/not-an-id'), { name: 'devices' });
+  assert.deepEqual(parseRoute(`#/devices/${DEVICE.toUpperCase()}`), { name: 'devices' });
+  assert.equal(sectionOf({ name: 'device', id: DEVICE }), 'devices');
+});
+
+test('telemetry points become one time-ordered series per metric, in units, with the newest reading', () => {
+  const points = [
+    { t: 3000, metric: 'temperature', value: -18250, unit: 'Cel', seq: 2 },
+    { t: 3000, metric: 'cell.voltage', value: 3712, unit: 'V', seq: 2 },
+    { t: 1000, metric: 'temperature', value: 21500, unit: 'Cel', seq: 1 },
+    { t: 2000, metric: 'temperature', value: 0, unit: 'Cel', seq: 1 },
+  ];
+  const series = telemetrySeries(points);
+  assert.equal(series.count, 4);
+  assert.deepEqual(series.metrics.map((m) => m.metric), ['cell.voltage', 'temperature']);
+  assert.deepEqual(series.metrics[1]?.points, [
+    { t: 1000, value: 21.5 },
+    { t: 2000, value: 0 },
+    { t: 3000, value: -18.25 },
+  ]);
+  assert.deepEqual(series.last, { metric: 'temperature', unit: 'Cel', t: 3000, value: -18.25 });
+  assert.deepEqual(telemetrySeries([]), { metrics: [], count: 0, last: undefined });
+});
+
+const entry = (contract: string, method: string, payload: DeviceHistoryEntryJson['payload'], height: number, ok = true): DeviceHistoryEntryJson => ({
+  hash: String(height).padStart(64, '0'),
+  height,
+  index: 0,
+  time: height * 1000,
+  contract,
+  method,
+  ok,
+  code: ok ? 'OK' : 'RULE_UNKNOWN',
+  org: A,
+  payload,
+});
+
+test('alerts are the committed recordAlert transactions of the history, newest first', () => {
+  const alerts = alertsOf([
+    entry('device', 'register', { model: 'X' }, 1),
+    entry('telemetry', 'recordAlert', { device: DEVICE, rule: 'cold-chain', from: 10, to: 20, value: 2500, seq: 1 }, 2),
+    entry('telemetry', 'recordAlert', { device: DEVICE, rule: 'refused', from: 10, to: 20, value: 1, seq: 1 }, 3, false),
+    entry('telemetry', 'recordAlert', { device: DEVICE, rule: 'hot', from: 30, to: 40, value: 90000, seq: 2 }, 4),
+  ]);
+  assert.deepEqual(
+    alerts.map((alert) => [alert.rule, alert.height, alert.value]),
+    [
+      ['hot', 4, 90000],
+      ['cold-chain', 2, 2500],
+    ],
+  );
+});
+
+function device(overrides: Partial<DeviceJson> = {}): DeviceJson {
+  return {
+    id: DEVICE,
+    owner: A,
+    status: 'active',
+    model: 'Reefer',
+    manufacturer: '',
+    serial: 'S1',
+    registeredAt: 1,
+    registeredTime: 1000,
+    lastEvent: null,
+    publicKey: 'e'.repeat(64),
+    codes: [],
+    metadata: {},
+    ownerSince: 1,
+    firmwareHash: null,
+    grants: [],
+    offer: null,
+    ...overrides,
+  };
+}
+
+test('grants in force come first and empty ones are left out', () => {
+  const grant = (grantee: string, active: boolean, permissions: DeviceJson['grants'][number]['permissions']) => ({
+    grantee,
+    kind: 'org' as const,
+    permissions,
+    validFrom: null,
+    validUntil: null,
+    grantedBy: A,
+    height: 2,
+    time: 2000,
+    active,
+  });
+  const shown = currentGrants(device({ grants: [grant(B, false, ['operate']), grant(C, true, ['read-telemetry']), grant(DEVICE, true, [])] }));
+  assert.deepEqual(shown.map((g) => g.grantee), [C, B]);
+});
+
+test('transfer actions: the owner offers and withdraws, only the recipient accepts an open offer', () => {
+  const open = { from: A, to: B, expiresAt: 9e12, status: 'open' as const, height: 3, time: 3000 };
+  assert.deepEqual(transferActions(device(), A), { offer: true, withdraw: false, accept: false });
+  assert.deepEqual(transferActions(device({ offer: open }), A), { offer: true, withdraw: true, accept: false });
+  assert.deepEqual(transferActions(device({ offer: open }), B), { offer: false, withdraw: false, accept: true });
+  assert.deepEqual(transferActions(device({ offer: open }), C), { offer: false, withdraw: false, accept: false });
+  assert.deepEqual(transferActions(device({ offer: { ...open, status: 'withdrawn' } }), B), { offer: false, withdraw: false, accept: false });
+  assert.deepEqual(transferActions(device({ status: 'decommissioned' }), A), { offer: false, withdraw: false, accept: false });
+  assert.deepEqual(transferActions(device(), undefined), { offer: false, withdraw: false, accept: false });
+});
+
+test('the grant form offers exactly the permissions the API knows', () => {
+  assert.deepEqual([...DEVICE_PERMISSIONS], [...API_PERMISSIONS]);
+});
