@@ -17,6 +17,8 @@ import { NodeHost } from '../src/host/node-host.ts';
 import { createNodeKey, dataPaths, DEFAULT_CONFIG, writeConfig, type NodeKey } from '../src/node/data-dir.ts';
 import { generateOrgSecrets, writeKeyStore } from '../src/node/keystore.ts';
 import { writeGenesis } from '../src/node/node.ts';
+import { TelemetryExchange } from '../src/node/telemetry-exchange.ts';
+import { MemoryHub } from '../src/p2p/memory-network.ts';
 import { decodeTelemetryFetchRequest, decodeTelemetryFetchResponse, encodeTelemetryFetchRequest, encodeTelemetryFetchResponse } from '../src/p2p/telemetry-protocol.ts';
 import { startRpcServer, type RpcServer } from '../src/rpc/server.ts';
 import { waitFor } from './support/peer-network-suite.ts';
@@ -99,6 +101,7 @@ describe('raw telemetry between organisations over /ingot/telemetry/1.0.0', { ti
   let owner: RunningNode;
   let reader: RunningNode;
   let readerOrg: string;
+  let ownerPeer: string;
   const device = signingKeyFromSeed(new Uint8Array(32).fill(61));
   let deviceId: string;
   const batches = [1, 2, 3].map((seq) => readings(500, T0 + (seq - 1) * 500_000, (i) => -18_000 + seq * 1000 + i));
@@ -127,6 +130,7 @@ describe('raw telemetry between organisations over /ingot/telemetry/1.0.0', { ti
     await writeGenesis(dataPaths(b.dataDir).ledger, genesis);
     readerOrg = orgIdOf(b.signing.publicKey);
     owner = await startNode(a.dataDir, []);
+    ownerPeer = a.nodeKey.peerId;
     reader = await startNode(b.dataDir, owner.host.node.addresses());
     await waitFor(() => owner.host.node.peers.length === 1 && reader.host.node.peers.length === 1, 'the two nodes to connect', 20_000);
 
@@ -251,6 +255,33 @@ describe('raw telemetry between organisations over /ingot/telemetry/1.0.0', { ti
     await owner.close();
     await waitFor(() => reader.host.node.peers.length === 0, 'the reader to see the owner gone', 20_000);
     assertError(await fetchAsReader(), 'PEER_UNREACHABLE');
+  });
+
+  test('the requester does not take a lying owner node\'s word: a batch twice, a malformed answer, a refusal passed on with its code', async () => {
+    // The requester's side alone, on its real ledger, facing a network peer with the owner node's peer id that answers what the test says.
+    const hub = new MemoryHub();
+    const requester = hub.create('requester');
+    const liar = hub.create(ownerPeer);
+    requester.setMembers([ownerPeer]);
+    liar.setMembers(['requester']);
+    let answer: Uint8Array = new Uint8Array(0);
+    liar.handleTelemetryRequests(async () => answer);
+    const exchange = new TelemetryExchange({ ledger: reader.host.node.ledger, network: requester, orgId: () => readerOrg, store: () => reader.host.node.telemetry.store });
+    try {
+      await waitFor(() => requester.peers().length === 1, 'the memory link');
+      const first = signTelemetryBatch({ v: 1, device: device.publicKey, seq: 1, points: batches[0] as TelemetryPoint[] }, device);
+      answer = encodeTelemetryFetchResponse({ t: 'batches', batches: [{ batch: first, anchor: null }, { batch: first, anchor: null }], more: false, height: 1, time: 1 });
+      const twice = await exchange.fetch({ deviceId, limit: 10_000 });
+      assert.deepEqual(twice.batches.map((b) => [b.seq, b.status, b.code]), [[1, 'verified', undefined], [1, 'mismatch', 'TELEMETRY_SEQ_REPLAYED']]);
+      assert.equal(twice.points.length, 500);
+      answer = new Uint8Array([0xa1, 0x61, 0x74]);
+      await assert.rejects(exchange.fetch({ deviceId, limit: 10 }), (error: unknown) => error instanceof IngotError && error.code === 'TELEMETRY_RESPONSE_MALFORMED');
+      answer = encodeTelemetryFetchResponse({ t: 'error', code: 'PERMISSION_DENIED', message: 'no grant' });
+      await assert.rejects(exchange.fetch({ deviceId, limit: 10 }), (error: unknown) => error instanceof IngotError && error.code === 'PERMISSION_DENIED');
+    } finally {
+      await requester.stop();
+      await liar.stop();
+    }
   });
 });
 
