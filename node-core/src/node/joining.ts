@@ -125,6 +125,21 @@ interface Contact {
   readonly timeoutMs: number;
 }
 
+/** Tries for the first answer this often: a member's gate admits a new invite a moment after the block that records it. */
+const FIRST_CONTACT_ATTEMPTS = 3;
+const FIRST_CONTACT_PAUSE_MS = 1_000;
+
+async function firstContact(contact: Contact, clock: Clock): ReturnType<typeof ask> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ask(contact, { t: 'genesis' });
+    } catch (error) {
+      if (!(error instanceof IngotError) || error.code !== 'JOIN_UNREACHABLE' || attempt >= FIRST_CONTACT_ATTEMPTS) throw error;
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, FIRST_CONTACT_PAUSE_MS));
+    }
+  }
+}
+
 /**
  * Asks each bootstrap peer in turn until one answers; an `error` answer from a peer is the
  * consortium's refusal and ends the search. Failing everywhere: JOIN_UNREACHABLE with each reason.
@@ -166,7 +181,7 @@ export async function joinConsortium(options: JoinOptions): Promise<JoinResult> 
   const contact: Contact = { network, peerIds, timeoutMs: options.requestTimeoutMs ?? JOIN_REQUEST_TIMEOUT_MS };
   let written = false;
   try {
-    const { peerId: source, response: genesisAnswer } = await ask(contact, { t: 'genesis' });
+    const { peerId: source, response: genesisAnswer } = await firstContact(contact, options.clock);
     if (genesisAnswer.t !== 'genesis') throw new IngotError('JOIN_RESPONSE_MALFORMED', `${source} answered the genesis request with ${genesisAnswer.t}`);
     if (!bytesEqual(chainIdOf(genesisAnswer.genesis), invite.chain)) {
       throw new IngotError('INVITE_WRONG_CONSORTIUM', `${source} serves another consortium than the invite names (${toHex(invite.chain)})`);

@@ -700,7 +700,11 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
     async joinRequest(peerId, request, timeoutMs) {
       if (request.byteLength > JOIN_REQUEST_BYTES_MAX) throw new IngotError('JOIN_REQUEST_TOO_LARGE', `a join request of ${request.byteLength} bytes exceeds ${JOIN_REQUEST_BYTES_MAX}`);
       if (!isMember(peerId)) throw new IngotError('PEER_UNKNOWN', `${peerId} is not among this node's peers`);
-      const signal = AbortSignal.timeout(timeoutMs);
+      // A timer that holds the process: `ingot join` has nothing else running while it waits, and with
+      // AbortSignal.timeout's unreferenced timer Node would exit (code 13) instead of timing out.
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(), timeoutMs);
+      const signal = deadline.signal;
       let stream: Stream | undefined;
       try {
         if (!connected(peerId)) {
@@ -725,6 +729,8 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
         }
         // The peer's gate closed the connection: it does not (or no longer) list this invite as open.
         throw new IngotError('JOIN_REFUSED', `${peerId} did not accept the connection: ${describe(error)}`);
+      } finally {
+        clearTimeout(timer);
       }
     },
     peers(): PeerInfo[] {
