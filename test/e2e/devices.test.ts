@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { Results } from '../../node-core/src/api/methods.ts';
-import { describeResult, killStrays, rpcResult, runCli, startNode, stdoutJson, tempDir, waitUntil } from '../support/cli.ts';
+import { describeResult, killStrays, rpcResult, runCli, startNode, stdoutJson, tempDir, waitUntil, type RunningNode } from '../support/cli.ts';
 import { MOSQUITTO_BIN, startMosquitto } from '../support/mosquitto.ts';
 import { launchBrowser, openPage } from './support/browser.ts';
 import { assertNoProblems, byTestId, chooseOption, inputOf, steps, uiAddress } from './support/ui.ts';
@@ -14,7 +14,8 @@ import { assertNoProblems, byTestId, chooseOption, inputOf, steps, uiAddress } f
  * the founder creates the consortium; a second organisation joins through the CLI and is admitted.
  * The page registers a device with a key the node makes and saves the key file, grants the second
  * organisation read access and revokes it; `ingot device simulate` publishes readings with that key
- * file, and they appear on the device's chart.
+ * file, and they appear on the device's chart. Last the page offers the device to the second
+ * organisation, whose own node accepts, and the page shows the new owner.
  */
 
 const PASSPHRASE = 'correct horse battery staple';
@@ -44,7 +45,7 @@ async function createConsortium(page: Page, address: string, organisation: strin
   await page.locator('[data-testid="overview-org-name"]', { hasText: organisation }).waitFor({ timeout: 30_000 });
 }
 
-test('registers a device with a generated key, grants and revokes access for a second organisation, and sees simulated telemetry on the chart', { timeout: 240_000, skip: MOSQUITTO_BIN === undefined ? 'mosquitto is not installed' : false }, async () => {
+test('registers a device with a generated key, grants and revokes access for a second organisation, sees simulated telemetry on the chart, and transfers the device', { timeout: 240_000, skip: MOSQUITTO_BIN === undefined ? 'mosquitto is not installed' : false }, async () => {
   const { dir, remove } = await tempDir('ingot-e2e-devices-');
   const broker = await startMosquitto(dir);
   const node = await startNode(join(dir, 'acme'), { command: 'ui', args: ['--port', '0', '--mqtt', broker.url], passphrase: undefined });
@@ -53,6 +54,7 @@ test('registers a device with a generated key, grants and revokes access for a s
   const keyPath = join(dir, 'device.key.json');
   let betaId = '';
   let deviceId = '';
+  let beta: RunningNode | undefined;
   try {
     await steps(watched, 'devices-consortium', async () => {
       await createConsortium(page, uiAddress(node), 'Acme Cold Storage');
@@ -79,6 +81,7 @@ test('registers a device with a generated key, grants and revokes access for a s
       await result.waitFor({ timeout: 30_000 });
       deviceId = (await result.getAttribute('data-device')) ?? '';
       assert.match(deviceId, /^[0-9a-f]{40}$/);
+      await watched.screenshot('device-register');
       const [download] = await Promise.all([page.waitForEvent('download'), byTestId(page, 'register-download').click()]);
       await download.saveAs(keyPath);
       const keyFile = JSON.parse(await readFile(keyPath, 'utf8')) as { kind: string; id: string; seed: string };
@@ -139,9 +142,35 @@ test('registers a device with a generated key, grants and revokes access for a s
       await watched.screenshot('devices');
     });
 
+    await steps(watched, 'devices-transfer', async () => {
+      await page.locator(`[data-testid="device-row"][data-device="${deviceId}"] [data-testid="device-link"]`).click();
+      await byTestId(page, 'transfer-none').waitFor();
+      await chooseOption(page, 'transfer-to', betaId);
+      await byTestId(page, 'transfer-offer-submit').click();
+      await page.locator('[data-testid="transfer-offer"][data-status="open"]', { hasText: 'Beta Logistics' }).waitFor({ timeout: 30_000 });
+      await byTestId(page, 'transfer-withdraw').waitFor();
+      // The recipient accepts from its own node, once that node has caught up with the offer.
+      beta = await startNode(join(dir, 'beta'), { timeoutMs: 30_000 });
+      const offered = await rpcResult<Results['device.get']>(node.api, 'device.get', { id: deviceId });
+      await waitUntil(async () => {
+        const seen = await rpcResult<Results['device.get']>(beta!.api, 'device.get', { id: deviceId }).catch(() => undefined);
+        return seen?.offer?.status === 'open' && seen.offer.height === offered.offer?.height;
+      }, 'the recipient node to see the offer', 60_000, 200);
+      const accepted = await rpcResult<Results['device.acceptTransfer']>(beta.api, 'device.acceptTransfer', { device: deviceId }, 30_000);
+      assert.ok(accepted.height > 0);
+      await page.locator('[data-testid="device-owner"]', { hasText: 'Beta Logistics' }).waitFor({ timeout: 30_000 });
+      await byTestId(page, 'transfer-none').waitFor();
+      // The former owner holds no read-history: the node refuses the history now, and the page says so with the code.
+      await page.locator('[data-testid="timeline-error"] sl-alert[data-code="PERMISSION_DENIED"]').waitFor();
+      // No longer the owner: no grant form, no offer form.
+      assert.equal(await byTestId(page, 'grant-submit').count(), 0);
+      assert.equal(await byTestId(page, 'transfer-offer-submit').count(), 0);
+    });
+
     assertNoProblems(watched, node.api.token);
   } finally {
     await page.context().close();
+    await beta?.stop().catch(() => undefined);
     await node.stop();
     await broker.stop();
     await remove();

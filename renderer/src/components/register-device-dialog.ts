@@ -35,6 +35,9 @@ export class RegisterDeviceDialog extends LitElement {
       .form {
         max-width: none;
       }
+      .form > p {
+        margin: 0;
+      }
       sl-dialog::part(panel) {
         width: min(40rem, 95vw);
       }
