@@ -162,6 +162,8 @@ test('registers a device with a generated key, grants and revokes access for a s
       await byTestId(page, 'transfer-none').waitFor();
       // The former owner holds no read-history: the node refuses the history now, and the page says so with the code.
       await page.locator('[data-testid="timeline-error"] sl-alert[data-code="PERMISSION_DENIED"]').waitFor();
+      // Its readings now come from the new owner's node, which refuses them to an organisation without read-telemetry.
+      await page.locator('[data-testid="telemetry-error"] sl-alert[data-code="PERMISSION_DENIED"]').waitFor({ timeout: 20_000 });
       // No longer the owner: no grant form, no offer form.
       assert.equal(await byTestId(page, 'grant-submit').count(), 0);
       assert.equal(await byTestId(page, 'transfer-offer-submit').count(), 0);

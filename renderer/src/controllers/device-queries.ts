@@ -1,6 +1,7 @@
 import type { ReactiveControllerHost } from 'lit';
 import type { DeviceSummaryJson } from '../../../node-core/src/api/device-methods.ts';
 import type { Results } from '../../../node-core/src/api/methods.ts';
+import type { TelemetryPointJson } from '../../../node-core/src/api/telemetry-methods.ts';
 import type { NodeConnection } from '../rpc/connection.ts';
 import { LedgerQueryController } from './ledger-query-controller.ts';
 
@@ -41,17 +42,56 @@ export function deviceListQuery(host: ReactiveControllerHost, connection: () => 
   );
 }
 
+/** Another organisation's device: the chart shows what its owner's node sent for this long back. */
+export const FETCH_WINDOW_MS = 2 * 60_000;
+
+export type BatchStatus = Results['telemetry.query']['batches'][number]['status'] | Results['telemetry.fetch']['batches'][number]['status'];
+
+/** A device's recent readings, from this node's store (own devices) or fetched from the owner's node. */
+export interface DeviceReadings {
+  readonly source: 'local' | 'owner';
+  readonly points: readonly TelemetryPointJson[];
+  /** How many of the batches read have each status. */
+  readonly statuses: ReadonlyMap<BatchStatus, number>;
+}
+
+function countStatuses(batches: readonly { status: BatchStatus }[]): Map<BatchStatus, number> {
+  const counts = new Map<BatchStatus, number>();
+  for (const batch of batches) counts.set(batch.status, (counts.get(batch.status) ?? 0) + 1);
+  return counts;
+}
+
+/**
+ * Own devices: the newest points in this node's store. Other organisations' devices: the last
+ * minutes fetched from the owner's node (`telemetry.fetch`, which needs read-telemetry), each batch
+ * checked against this node's ledger.
+ */
+export async function readDeviceTelemetry(connection: NodeConnection, id: string, otherOwner: boolean, now: number): Promise<DeviceReadings> {
+  if (otherOwner) {
+    const fetched = await connection.call('telemetry.fetch', { deviceId: id, from: Math.max(0, now - FETCH_WINDOW_MS), limit: CHART_POINTS });
+    return { source: 'owner', points: fetched.points, statuses: countStatuses(fetched.batches) };
+  }
+  const local = await connection.call('telemetry.query', { deviceId: id, order: 'desc', limit: CHART_POINTS });
+  return { source: 'local', points: local.points, statuses: countStatuses(local.batches) };
+}
+
 /** Everything a device's page reads, each kept current after every block; telemetry also polled. */
 export class DeviceQueries {
   readonly device: LedgerQueryController<Results['device.get']>;
   readonly history: LedgerQueryController<Results['device.history']>;
-  readonly telemetry: LedgerQueryController<Results['telemetry.query']>;
+  readonly telemetry: LedgerQueryController<DeviceReadings>;
   readonly rules: LedgerQueryController<Results['telemetry.rules']>;
 
-  constructor(host: ReactiveControllerHost, connection: () => NodeConnection | undefined, id: () => string) {
+  /** `self`: this node's organisation, once known. */
+  constructor(host: ReactiveControllerHost, connection: () => NodeConnection | undefined, id: () => string, self: () => string | undefined) {
     this.device = new LedgerQueryController(host, connection, (c) => c.call('device.get', { id: id() }));
     this.history = new LedgerQueryController(host, connection, (c) => c.call('device.history', { id: id(), limit: 1000 }));
-    this.telemetry = new LedgerQueryController(host, connection, (c) => c.call('telemetry.query', { deviceId: id(), order: 'desc', limit: CHART_POINTS }), { pollMs: TELEMETRY_POLL_MS });
+    const otherOwner = () => {
+      const owner = this.device.value?.owner;
+      const us = self();
+      return owner !== undefined && us !== undefined && owner !== us;
+    };
+    this.telemetry = new LedgerQueryController(host, connection, (c) => readDeviceTelemetry(c, id(), otherOwner(), Date.now()), { pollMs: TELEMETRY_POLL_MS });
     this.rules = new LedgerQueryController(host, connection, (c) => c.call('telemetry.rules', { deviceId: id() }));
   }
 

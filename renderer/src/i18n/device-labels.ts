@@ -1,6 +1,6 @@
 import { msg, str } from '@lit/localize';
 import type { DeviceEventKind, DeviceHistoryEntryJson, DevicePermission, DeviceSummaryJson, TransferOfferJson } from '../../../node-core/src/api/device-methods.ts';
-import type { TelemetryBatchJson } from '../../../node-core/src/api/telemetry-methods.ts';
+import type { BatchStatus } from '../controllers/device-queries.ts';
 
 export function deviceStatusLabel(status: DeviceSummaryJson['status']): string {
   switch (status) {
@@ -52,7 +52,7 @@ export function offerStatusLabel(status: TransferOfferJson['status']): string {
   }
 }
 
-export function batchStatusLabel(status: TelemetryBatchJson['status']): string {
+export function batchStatusLabel(status: BatchStatus): string {
   switch (status) {
     case 'anchored':
       return msg('anchored', { id: 'batchStatus.anchored' });
@@ -61,7 +61,9 @@ export function batchStatusLabel(status: TelemetryBatchJson['status']): string {
     case 'unanchored':
       return msg('not anchored', { id: 'batchStatus.unanchored' });
     case 'mismatch':
-      return msg('altered after anchoring', { id: 'batchStatus.mismatch' });
+      return msg('altered or refused', { id: 'batchStatus.mismatch' });
+    case 'verified':
+      return msg('verified', { id: 'batchStatus.verified' });
   }
 }
 

@@ -2,7 +2,6 @@ import { ContextConsumer } from '@lit/context';
 import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
 import { LitElement, css, html, type TemplateResult } from 'lit';
 import type { DeviceJson } from '../../../node-core/src/api/device-methods.ts';
-import type { TelemetryBatchJson } from '../../../node-core/src/api/telemetry-methods.ts';
 import { connectionContext, sessionContext } from '../app/context.ts';
 import { routeHref } from '../app/routes.ts';
 import { screenStyles } from '../app/styles.ts';
@@ -49,7 +48,7 @@ export class DeviceDetailScreen extends LitElement {
   readonly #connection = new ContextConsumer(this, { context: connectionContext });
   readonly #session = new ContextConsumer(this, { context: sessionContext, subscribe: true });
   readonly #members = new MembershipQueries(this, () => this.#connection.value, () => false);
-  readonly #data = new DeviceQueries(this, () => this.#connection.value, () => this.deviceId);
+  readonly #data = new DeviceQueries(this, () => this.#connection.value, () => this.deviceId, () => this.#members.members.value?.orgs.find((org) => org.self)?.id);
 
   constructor() {
     super();
@@ -144,25 +143,27 @@ export class DeviceDetailScreen extends LitElement {
     const query = this.#data.telemetry;
     const error = html`<ingot-problem-alert data-testid="telemetry-error" .problem=${query.error}></ingot-problem-alert>`;
     if (query.value === undefined) return query.loading ? html`<sl-spinner data-testid="telemetry-loading" aria-label=${msg('Loading', { id: 'common.loading' })}></sl-spinner>` : error;
-    const series = telemetrySeries(query.value.points);
+    const readings = query.value;
+    const series = telemetrySeries(readings.points);
     const last = series.last;
-    const statuses = new Map<TelemetryBatchJson['status'], number>();
-    for (const batch of query.value.batches) statuses.set(batch.status, (statuses.get(batch.status) ?? 0) + 1);
+    const batches = [...readings.statuses.values()].reduce((sum, count) => sum + count, 0);
     return html`${error}
       ${last === undefined
         ? html`<p class="muted" data-testid="telemetry-empty">
-            ${owner
+            ${readings.source === 'local' && owner
               ? msg('No readings yet. The device publishes them over MQTT to this node (ingot device simulate makes some up).', { id: 'device.noReadingsOwner' })
-              : msg('No readings on this node: only the owner’s node stores the device’s telemetry.', { id: 'device.noReadingsOther' })}
+              : msg('No readings from the owner’s node in the last two minutes.', { id: 'device.noReadingsOther' })}
           </p>`
         : html`<p>
             <span class="last" data-testid="telemetry-last" data-metric=${last.metric}>${last.value} ${last.unit}</span>
             <span class="muted">${last.metric}, ${dateTimeText(last.t, locale)}</span>
           </p>`}
       <ingot-telemetry-chart data-testid="telemetry-chart" .series=${series} locale=${locale}></ingot-telemetry-chart>
-      <p class="muted" data-testid="telemetry-batches">
-        ${msg(str`${series.count} newest points from ${query.value.batches.length} batches:`, { id: 'device.batches' })}
-        ${[...statuses].map(([status, count]) => html`<sl-badge variant=${status === 'anchored' ? 'success' : status === 'pending' ? 'neutral' : 'danger'}>${batchStatusLabel(status)} ${count}</sl-badge> `)}
+      <p class="muted" data-testid="telemetry-batches" data-source=${readings.source}>
+        ${readings.source === 'local'
+          ? msg(str`${series.count} newest points from ${batches} batches:`, { id: 'device.batches' })
+          : msg(str`${series.count} points of the last two minutes from ${batches} batches, fetched from the owner’s node and checked against this ledger:`, { id: 'device.batchesFetched' })}
+        ${[...readings.statuses].map(([status, count]) => html`<sl-badge variant=${status === 'anchored' || status === 'verified' ? 'success' : status === 'pending' || status === 'unanchored' ? 'neutral' : 'danger'}>${batchStatusLabel(status)} ${count}</sl-badge> `)}
       </p>`;
   }
 
