@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEVICE_PERMISSIONS as API_PERMISSIONS, type DeviceHistoryEntryJson, type DeviceJson } from '../../node-core/src/api/device-methods.ts';
+import { DEVICE_EVENT_KINDS as API_EVENT_KINDS, DEVICE_PERMISSIONS as API_PERMISSIONS, type DeviceHistoryEntryJson, type DeviceJson } from '../../node-core/src/api/device-methods.ts';
 import { parseRoute, routeHref, sectionOf } from '../src/app/routes.ts';
-import { DEVICE_PERMISSIONS, alertsOf, currentGrants, transferActions } from '../src/lib/device-history.ts';
+import { FETCH_WINDOW_MS, readDeviceTelemetry } from '../src/controllers/device-queries.ts';
+import { DEVICE_EVENT_KINDS, DEVICE_PERMISSIONS, alertsOf, currentGrants, eventReady, mayRecordEvents, transferActions } from '../src/lib/device-history.ts';
+import type { NodeConnection } from '../src/rpc/connection.ts';
 import { telemetrySeries } from '../src/lib/telemetry-series.ts';
 
 const A = 'a'.repeat(40);
@@ -115,6 +117,44 @@ test('transfer actions: the owner offers and withdraws, only the recipient accep
   assert.deepEqual(transferActions(device(), undefined), { offer: false, withdraw: false, accept: false });
 });
 
-test('the grant form offers exactly the permissions the API knows', () => {
+test('the forms offer exactly the permissions and event kinds the API knows', () => {
   assert.deepEqual([...DEVICE_PERMISSIONS], [...API_PERMISSIONS]);
+  assert.deepEqual([...DEVICE_EVENT_KINDS], [...API_EVENT_KINDS]);
+});
+
+test('a firmware update needs the firmware hash; the owner and active maintain holders record events on an active device', () => {
+  assert.equal(eventReady('installed', ''), true);
+  assert.equal(eventReady('firmwareUpdated', ''), false);
+  assert.equal(eventReady('firmwareUpdated', 'ab'.repeat(32)), true);
+  assert.equal(eventReady('firmwareUpdated', 'xy'.repeat(32)), false);
+  const grant = (grantee: string, active: boolean, permissions: DeviceJson['grants'][number]['permissions']) => ({
+    grantee, kind: 'org' as const, permissions, validFrom: null, validUntil: null, grantedBy: A, height: 2, time: 2000, active,
+  });
+  assert.equal(mayRecordEvents(device(), A), true);
+  assert.equal(mayRecordEvents(device(), B), false);
+  assert.equal(mayRecordEvents(device({ grants: [grant(B, true, ['maintain'])] }), B), true);
+  assert.equal(mayRecordEvents(device({ grants: [grant(B, false, ['maintain'])] }), B), false, 'a grant not in force');
+  assert.equal(mayRecordEvents(device({ grants: [grant(B, true, ['operate'])] }), B), false);
+  assert.equal(mayRecordEvents(device({ status: 'decommissioned' }), A), false);
+  assert.equal(mayRecordEvents(device(), undefined), false);
+});
+
+test('own devices read the newest points here; another organisation\'s are fetched from the owner\'s node for the last minutes', async () => {
+  const calls: [string, unknown][] = [];
+  const point = { t: 5, metric: 'temperature', value: 1000, unit: 'Cel', seq: 1 };
+  const connection = {
+    call: async (method: string, params: unknown) => {
+      calls.push([method, params]);
+      if (method === 'telemetry.query') return { device: DEVICE, points: [point], batches: [{ status: 'anchored' }, { status: 'pending' }, { status: 'anchored' }] };
+      return { device: DEVICE, owner: B, peer: 'p', height: 3, points: [point], batches: [{ status: 'verified' }, { status: 'mismatch' }] };
+    },
+  } as unknown as NodeConnection;
+  const local = await readDeviceTelemetry(connection, DEVICE, false, 1_000_000);
+  assert.equal(local.source, 'local');
+  assert.deepEqual([...local.statuses], [['anchored', 2], ['pending', 1]]);
+  const fetched = await readDeviceTelemetry(connection, DEVICE, true, 1_000_000);
+  assert.equal(fetched.source, 'owner');
+  assert.deepEqual([...fetched.statuses], [['verified', 1], ['mismatch', 1]]);
+  assert.deepEqual(calls.map(([method]) => method), ['telemetry.query', 'telemetry.fetch']);
+  assert.deepEqual(calls[1]?.[1], { deviceId: DEVICE, from: 1_000_000 - FETCH_WINDOW_MS, limit: 600 });
 });

@@ -102,6 +102,13 @@ test('registers a device with a generated key, grants and revokes access for a s
       await byTestId(page, 'telemetry-empty').waitFor();
     });
 
+    await steps(watched, 'devices-event', async () => {
+      await inputOf(page, 'event-note').fill('Mounted on trailer 7');
+      await byTestId(page, 'event-submit').click();
+      await page.locator('[data-testid="timeline-entry"][data-method="device.recordEvent"]', { hasText: /Installed[\s\S]*Mounted on trailer 7/ }).waitFor({ timeout: 30_000 });
+      await page.locator('[data-testid="device-last-event"]', { hasText: 'Installed' }).waitFor();
+    });
+
     await steps(watched, 'devices-grant', async () => {
       await byTestId(page, 'grants-empty').waitFor();
       await chooseOption(page, 'grant-org', betaId);
@@ -110,7 +117,7 @@ test('registers a device with a generated key, grants and revokes access for a s
       await grant.waitFor({ timeout: 30_000 });
       assert.equal(await grant.getAttribute('data-active'), 'true');
       assert.match(await grant.innerText(), /Beta Logistics[\s\S]*read telemetry/);
-      await page.locator('[data-testid="timeline-entry"][data-method="device.setPolicy"]').waitFor();
+      await page.locator('[data-testid="timeline-entry"][data-method="device.setPolicy"]', { hasText: 'Beta Logistics: read telemetry' }).waitFor();
       await grant.locator('[data-testid="grant-revoke"]').click();
       await byTestId(page, 'grants-empty').waitFor({ timeout: 30_000 });
       assert.equal(await page.locator('[data-testid="timeline-entry"][data-method="device.setPolicy"]').count(), 2);
@@ -131,7 +138,7 @@ test('registers a device with a generated key, grants and revokes access for a s
       await page.locator('[data-testid="telemetry-batches"] sl-badge', { hasText: /anchored 6/ }).waitFor({ timeout: 20_000 });
       await clearToasts(page);
       // Tall enough for the whole page: identity, chart, access, transfer, alerts and lifecycle.
-      await page.setViewportSize({ width: 1280, height: 1900 });
+      await page.setViewportSize({ width: 1280, height: 2300 });
       await byTestId(page, 'device-title').scrollIntoViewIfNeeded();
       await watched.screenshot('device-detail');
       await page.setViewportSize({ width: 1280, height: 800 });

@@ -1,6 +1,7 @@
 import { msg, str } from '@lit/localize';
 import type { DeviceEventKind, DeviceHistoryEntryJson, DevicePermission, DeviceSummaryJson, TransferOfferJson } from '../../../node-core/src/api/device-methods.ts';
 import type { BatchStatus } from '../controllers/device-queries.ts';
+import { DEVICE_EVENT_KINDS } from '../lib/device-history.ts';
 
 export function deviceStatusLabel(status: DeviceSummaryJson['status']): string {
   switch (status) {
@@ -67,7 +68,6 @@ export function batchStatusLabel(status: BatchStatus): string {
   }
 }
 
-const EVENT_KINDS: readonly string[] = ['installed', 'firmwareUpdated', 'maintenancePerformed', 'inspected', 'incidentReported', 'decommissioned'];
 
 /** What one transaction in a device's history did, in a few words. */
 export function historyLabel(entry: DeviceHistoryEntryJson): string {
@@ -78,7 +78,7 @@ export function historyLabel(entry: DeviceHistoryEntryJson): string {
       return msg('Registered', { id: 'deviceHistory.register' });
     case 'device.recordEvent': {
       const kind = String(payload.kind);
-      return EVENT_KINDS.includes(kind) ? eventKindLabel(kind as DeviceEventKind) : kind;
+      return (DEVICE_EVENT_KINDS as readonly string[]).includes(kind) ? eventKindLabel(kind as DeviceEventKind) : kind;
     }
     case 'device.offerTransfer':
       return msg('Transfer offered', { id: 'deviceHistory.offerTransfer' });

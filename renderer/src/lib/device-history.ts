@@ -1,4 +1,4 @@
-import type { DeviceGrantJson, DeviceHistoryEntryJson, DeviceJson, DevicePermission } from '../../../node-core/src/api/device-methods.ts';
+import type { DeviceEventKind, DeviceGrantJson, DeviceHistoryEntryJson, DeviceJson, DevicePermission } from '../../../node-core/src/api/device-methods.ts';
 import type { JsonValue } from '../../../node-core/src/api/json.ts';
 
 /**
@@ -6,6 +6,20 @@ import type { JsonValue } from '../../../node-core/src/api/json.ts';
  * module, whose value imports would bring its schema library into the bundle (a test checks the two agree).
  */
 export const DEVICE_PERMISSIONS: readonly DevicePermission[] = ['read-telemetry', 'operate', 'maintain', 'read-history'];
+
+/** The lifecycle events in the order they are offered (the API's DEVICE_EVENT_KINDS, kept here for the same reason). */
+export const DEVICE_EVENT_KINDS: readonly DeviceEventKind[] = ['installed', 'firmwareUpdated', 'maintenancePerformed', 'inspected', 'incidentReported', 'decommissioned'];
+
+/** Whether an event can be sent: a firmware update needs the firmware's SHA-256, other kinds need nothing more. */
+export function eventReady(kind: DeviceEventKind, firmwareHash: string): boolean {
+  return kind !== 'firmwareUpdated' || /^[0-9a-f]{64}$/i.test(firmwareHash.trim());
+}
+
+/** Whether an organisation may record events: the owner, or a holder of maintain in force, on an active device. */
+export function mayRecordEvents(device: DeviceJson, self: string | undefined): boolean {
+  if (self === undefined || device.status !== 'active') return false;
+  return device.owner === self || device.grants.some((grant) => grant.grantee === self && grant.active && grant.permissions.includes('maintain'));
+}
 
 /** An alert a threshold rule raised, as recorded on the ledger (docs/telemetry.md#rules-and-alerts). */
 export interface DeviceAlert {

@@ -7,6 +7,7 @@ import { routeHref } from '../app/routes.ts';
 import { screenStyles } from '../app/styles.ts';
 import '../components/copyable-value.ts';
 import '../components/device-alerts.ts';
+import '../components/device-event-form.ts';
 import '../components/device-grants.ts';
 import '../components/device-timeline.ts';
 import '../components/device-transfer.ts';
@@ -16,7 +17,7 @@ import { DeviceQueries } from '../controllers/device-queries.ts';
 import { MembershipQueries } from '../controllers/membership-queries.ts';
 import { dateTimeText } from '../i18n/format.ts';
 import { batchStatusLabel, deviceStatusLabel, eventKindLabel } from '../i18n/device-labels.ts';
-import { alertsOf, currentGrants } from '../lib/device-history.ts';
+import { alertsOf, currentGrants, mayRecordEvents } from '../lib/device-history.ts';
 import { fingerprint } from '../lib/fingerprint.ts';
 import { telemetrySeries } from '../lib/telemetry-series.ts';
 
@@ -102,9 +103,10 @@ export class DeviceDetailScreen extends LitElement {
         <ingot-problem-alert .problem=${this.#data.rules.error}></ingot-problem-alert>
         <ingot-device-alerts .alerts=${alertsOf(this.#data.history.value?.entries ?? [])} .rules=${this.#data.rules.value?.rules ?? []} locale=${locale}></ingot-device-alerts>
       </section>
-      <section class="card" aria-labelledby="timeline-heading">
+      <section class="card" aria-labelledby="timeline-heading" @event-recorded=${() => this.#data.refreshLedger()}>
         <h2 id="timeline-heading">${msg('Lifecycle', { id: 'device.lifecycle' })}</h2>
         ${this.#renderTimeline(names, locale)}
+        ${mayRecordEvents(device, self === '' ? undefined : self) ? html`<ingot-device-event-form device=${device.id}></ingot-device-event-form>` : ''}
       </section>`;
   }
 
@@ -131,7 +133,7 @@ export class DeviceDetailScreen extends LitElement {
         <dt>${msg('Registered', { id: 'deviceHistory.register' })}</dt>
         <dd>${dateTimeText(device.registeredTime, locale)}</dd>
         <dt>${msg('Last event', { id: 'device.lastEvent' })}</dt>
-        <dd>${device.lastEvent === null ? '—' : `${eventKindLabel(device.lastEvent.kind)}, ${dateTimeText(device.lastEvent.time, locale)}`}</dd>
+        <dd data-testid="device-last-event">${device.lastEvent === null ? '—' : `${eventKindLabel(device.lastEvent.kind)}, ${dateTimeText(device.lastEvent.time, locale)}`}</dd>
         ${device.firmwareHash === null ? '' : html`<dt>${msg('Firmware', { id: 'device.firmware' })}</dt><dd class="mono">${device.firmwareHash}</dd>`}
         ${device.codes.map((code) => html`<dt>${code.scheme}</dt><dd class="mono">${code.code}</dd>`)}
         ${Object.entries(device.metadata).map(([key, value]) => html`<dt>${key}</dt><dd>${value}</dd>`)}
