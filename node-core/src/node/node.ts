@@ -12,6 +12,7 @@ import { rotateKeyProofMessage } from '../contracts/identity.ts';
 import { genesisBlock } from '../contracts/genesis.ts';
 import { gatedPeerIds } from '../contracts/governance.ts';
 import { orgIdOf, orgIdOfSigner, readOrg, readValidators, type OrgRecord } from '../contracts/membership-state.ts';
+import { peerIdOfKey } from '../contracts/peer-id.ts';
 import type { JoinProgress } from '../api/methods.ts';
 import type { Validator } from '../ledger/block.ts';
 import { Ledger } from '../ledger/ledger.ts';
@@ -99,6 +100,8 @@ export class IngotNode {
   readonly #ledger: Ledger;
   readonly #mempool: Mempool;
   readonly #known = new KnownTransactions();
+  /** The validators' node peer ids, for the relay: updated after each block. */
+  #validatorPeers: ReadonlySet<string> = new Set();
   readonly #engine: ConsensusEngine;
   readonly #sync: BlockSync;
   readonly #relay: TxRelay;
@@ -164,12 +167,13 @@ export class IngotNode {
       onFailure: (error) => this.#fail(error),
     });
     this.#sync = new BlockSync({ ledger: init.ledger, network: init.network, engine: this.#engine, received, onCommitted: (block) => this.#onCommitted(block) });
-    this.#relay = new TxRelay(init.network, init.clock);
+    this.#relay = new TxRelay(init.network, init.clock, (peerId) => this.#validatorPeers.has(peerId));
     this.#admission = new Admission({ ledger: init.ledger, mempool: this.#mempool, verifier: init.verifier, onAdmitted: () => this.#engine.wake() });
   }
 
   async #run(): Promise<void> {
-    this.#relay.start((bytes) => {
+    await this.#updateValidatorPeers();
+    this.#relay.start((bytes, from) => {
       // A transaction from a peer: admitted (and passed on) like a local one; a copy already held fails quietly.
       let tx: Transaction | undefined;
       try {
@@ -178,7 +182,7 @@ export class IngotNode {
         return;
       }
       // A copy of a transaction this node already parsed was admitted, or refused, the first time.
-      if (tx !== undefined) this.admit(tx).catch(() => undefined);
+      if (tx !== undefined) this.admit(tx, from).catch(() => undefined);
     });
     this.#sync.start();
     await this.#engine.start();
@@ -343,11 +347,15 @@ export class IngotNode {
     return tx;
   }
 
-  /** Runs the validation pipeline after decoding and puts the transaction in the mempool. */
-  async admit(tx: Transaction): Promise<void> {
+  /** Runs the validation pipeline after decoding and puts the transaction in the mempool; `from` is the peer that relayed it. */
+  async admit(tx: Transaction, from?: string): Promise<void> {
     this.#assertRunning();
     await this.#admission.admit(tx);
-    this.#relay.relay(tx);
+    this.#relay.relay(tx, this.#relay.audienceFor(from));
+  }
+
+  async #updateValidatorPeers(): Promise<void> {
+    this.#validatorPeers = new Set((await readValidators(this.#ledger)).map((v) => peerIdOfKey(v.key)));
   }
 
   /** Resolves when the transaction is in a committed block; the caller must have admitted it. */
@@ -469,6 +477,7 @@ export class IngotNode {
   }
 
   async #updateGate(height: number): Promise<void> {
+    await this.#updateValidatorPeers();
     const members = await gatedPeerIds(this.#ledger);
     const join = this.#join;
     if (join !== undefined && !join.member) {

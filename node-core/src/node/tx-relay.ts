@@ -7,26 +7,38 @@ import type { Clock } from './clock.ts';
 export const RELAY_DELAY_MS = 5;
 const BATCH_BYTES_MAX = MESSAGE_BYTES_MAX.tx - 64 * 1024;
 
+/** Who a relayed transaction goes to. */
+export type RelayAudience = 'everyone' | 'non-validators';
+
+class Batch {
+  txs: Uint8Array[] = [];
+  bytes = 0;
+}
+
 /**
- * Passes admitted transactions on to every peer's mempool, in batches, so that whichever validator
- * proposes next has them. Transactions from peers are admitted like local ones; a copy a node
- * already holds fails admission quietly, so each node relays each transaction once.
+ * Passes admitted transactions on to the peers' mempools, in batches, so that whichever validator
+ * proposes next has them. A node sends what it admits from its own clients to everyone. What it
+ * admits from a validator goes on only to non-validators: that validator sent it to every peer it
+ * has, and validators keep direct links to one another, so passing it between validators again
+ * would only multiply the copies each validator decodes. What comes from a non-validator (an
+ * observer behind a relay, say) goes to everyone.
  */
 export class TxRelay {
   readonly #network: PeerNetwork;
   readonly #clock: Clock;
-  #batch: Uint8Array[] = [];
-  #bytes = 0;
+  readonly #isValidator: (peerId: string) => boolean;
+  readonly #batches: Record<RelayAudience, Batch> = { everyone: new Batch(), 'non-validators': new Batch() };
   #timer: { cancel(): void } | undefined;
   #unsubscribe: (() => void) | undefined;
 
-  constructor(network: PeerNetwork, clock: Clock) {
+  constructor(network: PeerNetwork, clock: Clock, isValidator: (peerId: string) => boolean) {
     this.#network = network;
     this.#clock = clock;
+    this.#isValidator = isValidator;
   }
 
-  start(admit: (bytes: Uint8Array) => void): void {
-    this.#unsubscribe = this.#network.onMessage((_from, topic, message) => {
+  start(admit: (bytes: Uint8Array, from: string) => void): void {
+    this.#unsubscribe = this.#network.onMessage((from, topic, message) => {
       if (topic !== 'tx') return;
       let txs: Uint8Array[];
       try {
@@ -34,15 +46,21 @@ export class TxRelay {
       } catch {
         return;
       }
-      for (const bytes of txs) admit(bytes);
+      for (const bytes of txs) admit(bytes, from);
     });
   }
 
-  relay(tx: Transaction): void {
-    if (this.#bytes + tx.bytes.length > BATCH_BYTES_MAX) this.#flush();
-    this.#batch.push(tx.bytes);
-    this.#bytes += tx.bytes.length;
-    if (this.#batch.length >= TX_BATCH_MAX) this.#flush();
+  /** The audience for a transaction admitted from `from` (undefined: this node's own clients). */
+  audienceFor(from: string | undefined): RelayAudience {
+    return from !== undefined && this.#isValidator(from) ? 'non-validators' : 'everyone';
+  }
+
+  relay(tx: Transaction, audience: RelayAudience = 'everyone'): void {
+    const batch = this.#batches[audience];
+    if (batch.bytes + tx.bytes.length > BATCH_BYTES_MAX) this.#flush();
+    batch.txs.push(tx.bytes);
+    batch.bytes += tx.bytes.length;
+    if (batch.txs.length >= TX_BATCH_MAX) this.#flush();
     else this.#timer ??= this.#clock.setTimeout(() => this.#flush(), RELAY_DELAY_MS);
   }
 
@@ -54,10 +72,19 @@ export class TxRelay {
   #flush(): void {
     this.#timer?.cancel();
     this.#timer = undefined;
-    if (this.#batch.length === 0) return;
-    const batch = this.#batch;
-    this.#batch = [];
-    this.#bytes = 0;
-    if (this.#network.peers().length > 0) this.#network.broadcast('tx', encodeTxBatch(batch));
+    const peers = this.#network.peers();
+    for (const audience of ['everyone', 'non-validators'] as const) {
+      const batch = this.#batches[audience];
+      if (batch.txs.length === 0) continue;
+      this.#batches[audience] = new Batch();
+      if (audience === 'everyone') {
+        if (peers.length > 0) this.#network.broadcast('tx', encodeTxBatch(batch.txs));
+        continue;
+      }
+      const targets = peers.filter((peer) => !this.#isValidator(peer.peerId));
+      if (targets.length === 0) continue;
+      const message = encodeTxBatch(batch.txs);
+      for (const peer of targets) this.#network.send(peer.peerId, 'tx', message);
+    }
   }
 }
