@@ -176,6 +176,23 @@ test('registers a device with a generated key, grants and revokes access for a s
       assert.equal(await byTestId(page, 'transfer-offer-submit').count(), 0);
     });
 
+    await steps(watched, 'devices-zh-hans', async () => {
+      await byTestId(page, 'nav-settings').click();
+      await chooseOption(page, 'settings-language', 'zh-Hans');
+      await page.locator('[data-testid="nav-devices"]', { hasText: '设备' }).waitFor();
+      await byTestId(page, 'nav-devices').click();
+      await page.locator(`[data-testid="device-row"][data-device="${deviceId}"] [data-testid="device-link"]`).click();
+      await page.locator('[data-testid="device-back"]', { hasText: '全部设备' }).waitFor();
+      await page.locator('[data-testid="timeline-error"] sl-alert[data-code="PERMISSION_DENIED"]').waitFor({ timeout: 20_000 });
+      // Opened afresh, the page asks the owner's node at once and shows none of the readings this node kept.
+      await page.locator('[data-testid="telemetry-error"] sl-alert[data-code="PERMISSION_DENIED"]').waitFor({ timeout: 20_000 });
+      assert.equal(await byTestId(page, 'telemetry-chart').count(), 0);
+      await clearToasts(page);
+      await watched.screenshot('device-detail-zh-hans');
+      await byTestId(page, 'nav-settings').click();
+      await chooseOption(page, 'settings-language', 'en');
+    });
+
     assertNoProblems(watched, node.api.token);
   } finally {
     await page.context().close();

@@ -82,16 +82,18 @@ export class DeviceQueries {
   readonly telemetry: LedgerQueryController<DeviceReadings>;
   readonly rules: LedgerQueryController<Results['telemetry.rules']>;
 
-  /** `self`: this node's organisation, once known. */
-  constructor(host: ReactiveControllerHost, connection: () => NodeConnection | undefined, id: () => string, self: () => string | undefined) {
+  /** `self` answers this node's organisation (waiting for its first read). */
+  constructor(host: ReactiveControllerHost, connection: () => NodeConnection | undefined, id: () => string, self: () => Promise<string | undefined>) {
     this.device = new LedgerQueryController(host, connection, (c) => c.call('device.get', { id: id() }));
     this.history = new LedgerQueryController(host, connection, (c) => c.call('device.history', { id: id(), limit: 1000 }));
-    const otherOwner = () => {
+    // Where the readings come from depends on who owns the device: know both before the first read.
+    const otherOwner = async () => {
+      if (this.device.value === undefined) await this.device.refresh();
       const owner = this.device.value?.owner;
-      const us = self();
+      const us = await self();
       return owner !== undefined && us !== undefined && owner !== us;
     };
-    this.telemetry = new LedgerQueryController(host, connection, (c) => readDeviceTelemetry(c, id(), otherOwner(), Date.now()), { pollMs: TELEMETRY_POLL_MS });
+    this.telemetry = new LedgerQueryController(host, connection, async (c) => readDeviceTelemetry(c, id(), await otherOwner(), Date.now()), { pollMs: TELEMETRY_POLL_MS });
     this.rules = new LedgerQueryController(host, connection, (c) => c.call('telemetry.rules', { deviceId: id() }));
   }
 

@@ -49,7 +49,7 @@ export class DeviceDetailScreen extends LitElement {
   readonly #connection = new ContextConsumer(this, { context: connectionContext });
   readonly #session = new ContextConsumer(this, { context: sessionContext, subscribe: true });
   readonly #members = new MembershipQueries(this, () => this.#connection.value, () => false);
-  readonly #data = new DeviceQueries(this, () => this.#connection.value, () => this.deviceId, () => this.#members.members.value?.orgs.find((org) => org.self)?.id);
+  readonly #data = new DeviceQueries(this, () => this.#connection.value, () => this.deviceId, () => this.#selfId());
 
   constructor() {
     super();
@@ -108,6 +108,13 @@ export class DeviceDetailScreen extends LitElement {
         ${this.#renderTimeline(names, locale)}
         ${mayRecordEvents(device, self === '' ? undefined : self) ? html`<ingot-device-event-form device=${device.id}></ingot-device-event-form>` : ''}
       </section>`;
+  }
+
+  /** This node's organisation, after the first read of the members if there was none yet. */
+  async #selfId(): Promise<string | undefined> {
+    const members = this.#members.members;
+    if (members.value === undefined) await members.refresh();
+    return members.value?.orgs.find((org) => org.self)?.id;
   }
 
   #renderIdentity(device: DeviceJson, names: ReadonlyMap<string, string>, locale: string): TemplateResult {
