@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEVICE_EVENT_KINDS as API_EVENT_KINDS, DEVICE_PERMISSIONS as API_PERMISSIONS, type DeviceHistoryEntryJson, type DeviceJson } from '../../node-core/src/api/device-methods.ts';
 import { parseRoute, routeHref, sectionOf } from '../src/app/routes.ts';
-import { FETCH_WINDOW_MS, readDeviceTelemetry } from '../src/controllers/device-queries.ts';
+import { FETCH_WINDOW_MS, HistoryReader, readDeviceTelemetry } from '../src/controllers/device-queries.ts';
 import { DEVICE_EVENT_KINDS, DEVICE_PERMISSIONS, alertsOf, currentGrants, eventReady, mayRecordEvents, transferActions } from '../src/lib/device-history.ts';
 import type { NodeConnection } from '../src/rpc/connection.ts';
 import { telemetrySeries } from '../src/lib/telemetry-series.ts';
@@ -157,4 +157,31 @@ test('own devices read the newest points here; another organisation\'s are fetch
   assert.deepEqual([...fetched.statuses], [['verified', 1], ['mismatch', 1]]);
   assert.deepEqual(calls.map(([method]) => method), ['telemetry.query', 'telemetry.fetch']);
   assert.deepEqual(calls[1]?.[1], { deviceId: DEVICE, from: 1_000_000 - FETCH_WINDOW_MS, limit: 600 });
+});
+
+test('the history is read page by page once, then only what follows the last entry', async () => {
+  const all = Array.from({ length: 2500 }, (_, i) => entry('device', 'recordToken', { grantee: B }, i + 1));
+  let known = 1500;
+  const asked: unknown[] = [];
+  const connection = {
+    call: async (_method: string, params: { limit: number; after?: { height: number; index: number } }) => {
+      asked.push(params.after ?? null);
+      const start = params.after === undefined ? 0 : all.findIndex((e) => e.height === params.after!.height) + 1;
+      const page = all.slice(0, known).slice(start, start + params.limit);
+      const last = page.at(-1);
+      return { entries: page, ...(start + params.limit < known && last !== undefined ? { next: { height: last.height, index: last.index } } : {}) };
+    },
+  } as unknown as NodeConnection;
+  const reader = new HistoryReader();
+  const first = await reader.read(connection, DEVICE);
+  assert.equal(first.entries.length, 1500);
+  assert.equal(first.complete, true);
+  assert.deepEqual(asked, [null, { height: 1000, index: 0 }]);
+  known = 2500;
+  const second = await reader.read(connection, DEVICE);
+  assert.equal(second.entries.length, 2500);
+  assert.deepEqual(second.entries.map((e) => e.height), all.map((e) => e.height), 'each entry once, in order');
+  assert.deepEqual(asked.slice(2), [{ height: 1500, index: 0 }]);
+  const third = await reader.read(connection, DEVICE);
+  assert.equal(third.entries.length, 2500, 'nothing new');
 });

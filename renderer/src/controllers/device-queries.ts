@@ -1,5 +1,5 @@
 import type { ReactiveControllerHost } from 'lit';
-import type { DeviceSummaryJson } from '../../../node-core/src/api/device-methods.ts';
+import type { DeviceHistoryEntryJson, DeviceSummaryJson } from '../../../node-core/src/api/device-methods.ts';
 import type { Results } from '../../../node-core/src/api/methods.ts';
 import type { TelemetryPointJson } from '../../../node-core/src/api/telemetry-methods.ts';
 import type { NodeConnection } from '../rpc/connection.ts';
@@ -75,17 +75,48 @@ export async function readDeviceTelemetry(connection: NodeConnection, id: string
   return { source: 'local', points: local.points, statuses: countStatuses(local.batches) };
 }
 
+/** One history page holds at most this many entries (the API's bound). */
+const HISTORY_PAGE = 1000;
+/** A single read pages through at most this many pages; the next read goes on from there. */
+const HISTORY_PAGES_PER_READ = 10;
+
+export interface DeviceHistory {
+  /** Oldest first, everything read so far. */
+  readonly entries: readonly DeviceHistoryEntryJson[];
+  /** False while older pages are still to be read. */
+  readonly complete: boolean;
+}
+
+/**
+ * A device's history, read once from the start and then only what came after the last entry: a
+ * device that issues many access tokens has a long history, and each new block asks again.
+ */
+export class HistoryReader {
+  readonly #entries: DeviceHistoryEntryJson[] = [];
+
+  async read(connection: NodeConnection, id: string): Promise<DeviceHistory> {
+    for (let page = 0; page < HISTORY_PAGES_PER_READ; page++) {
+      const last = this.#entries.at(-1);
+      const result = await connection.call('device.history', { id, limit: HISTORY_PAGE, ...(last === undefined ? {} : { after: { height: last.height, index: last.index } }) });
+      this.#entries.push(...result.entries);
+      if (result.next === undefined) return { entries: [...this.#entries], complete: true };
+    }
+    return { entries: [...this.#entries], complete: false };
+  }
+}
+
 /** Everything a device's page reads, each kept current after every block; telemetry also polled. */
 export class DeviceQueries {
   readonly device: LedgerQueryController<Results['device.get']>;
-  readonly history: LedgerQueryController<Results['device.history']>;
+  readonly history: LedgerQueryController<DeviceHistory>;
   readonly telemetry: LedgerQueryController<DeviceReadings>;
   readonly rules: LedgerQueryController<Results['telemetry.rules']>;
 
   /** `self` answers this node's organisation (waiting for its first read). */
   constructor(host: ReactiveControllerHost, connection: () => NodeConnection | undefined, id: () => string, self: () => Promise<string | undefined>) {
     this.device = new LedgerQueryController(host, connection, (c) => c.call('device.get', { id: id() }));
-    this.history = new LedgerQueryController(host, connection, (c) => c.call('device.history', { id: id(), limit: 1000 }));
+    const history = new HistoryReader();
+    this.history = new LedgerQueryController(host, connection, (c) => history.read(c, id()));
     // Where the readings come from depends on who owns the device: know both before the first read.
     const otherOwner = async () => {
       if (this.device.value === undefined) await this.device.refresh();

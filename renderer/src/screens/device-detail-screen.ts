@@ -21,6 +21,9 @@ import { alertsOf, currentGrants, mayRecordEvents } from '../lib/device-history.
 import { fingerprint } from '../lib/fingerprint.ts';
 import { telemetrySeries } from '../lib/telemetry-series.ts';
 
+/** The timeline shows this many of the newest entries; the Explorer has them all. */
+const TIMELINE_ENTRIES = 200;
+
 /**
  * One device: its identity and owner, live telemetry, who has access, ownership transfer, rules
  * and alerts, and its life on the ledger.
@@ -180,11 +183,14 @@ export class DeviceDetailScreen extends LitElement {
     const history = this.#data.history;
     const error = html`<ingot-problem-alert data-testid="timeline-error" .problem=${history.error}></ingot-problem-alert>`;
     if (history.value === undefined) return history.loading ? html`<sl-spinner aria-label=${msg('Loading', { id: 'common.loading' })}></sl-spinner>` : error;
+    const entries = history.value.entries;
     return html`${error}
-      ${history.value.entries.length === 0
+      ${entries.length === 0
         ? html`<p class="muted">${msg('No transactions about this subject.', { id: 'subject.empty' })}</p>`
-        : html`<ingot-device-timeline .entries=${history.value.entries} .names=${names} locale=${locale}></ingot-device-timeline>`}
-      ${history.value.next === undefined ? '' : html`<p><a href=${routeHref({ name: 'subject', id: `device/${this.deviceId}` })}>${msg('The full history in the Explorer', { id: 'device.historyMore' })}</a></p>`}`;
+        : html`<ingot-device-timeline .entries=${entries.slice(-TIMELINE_ENTRIES)} .names=${names} locale=${locale}></ingot-device-timeline>`}
+      ${history.value.complete && entries.length <= TIMELINE_ENTRIES
+        ? ''
+        : html`<p><a href=${routeHref({ name: 'subject', id: `device/${this.deviceId}` })}>${msg('The full history in the Explorer', { id: 'device.historyMore' })}</a></p>`}`;
   }
 }
 
