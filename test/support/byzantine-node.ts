@@ -68,6 +68,8 @@ export function byzantineNetwork(inner: PeerNetwork, key: SigningKey): PeerNetwo
     handleRequests: (handler) => inner.handleRequests(handler),
     telemetryRequest: (peerId, request, timeoutMs) => inner.telemetryRequest(peerId, request, timeoutMs),
     handleTelemetryRequests: (handler) => inner.handleTelemetryRequests(handler),
+    accessRequest: (peerId, request, timeoutMs) => inner.accessRequest(peerId, request, timeoutMs),
+    handleAccessRequests: (handler) => inner.handleAccessRequests(handler),
     setJoiners: (peerIds) => inner.setJoiners(peerIds),
     handleJoinRequests: (handler) => inner.handleJoinRequests(handler),
     joinRequest: (peerId, request, timeoutMs) => inner.joinRequest(peerId, request, timeoutMs),

@@ -14,6 +14,7 @@ import { IngotError } from '../codec/errors.ts';
 import { ADDRESS_BOOK_BYTES_MAX, ADDRESS_BOOK_INTERVAL_MS, ADDRESS_BOOK_KIND, ADDRESS_BOOK_ADDRESSES_MAX, ADDRESS_BOOK_PEERS_MAX, decodeAddressBook, encodeAddressBook, type AddressBookEntry } from './address-book.ts';
 import { encodeFrame, FRAME_HEADER_BYTES, FrameDecoder, type Chunk, type Frame } from './framing.ts';
 import {
+  ACCESS_REQUESTS,
   assertMessageSize,
   JOIN_INBOUND_CONCURRENT_MAX,
   JOIN_REQUESTS_PER_CONNECTION_MAX,
@@ -42,6 +43,8 @@ export const SYNC_PROTOCOL = '/ingot/sync/1.0.0';
 export const JOIN_PROTOCOL = '/ingot/join/1.0.0';
 /** Raw telemetry for organisations holding read-telemetry on a device (members only). */
 export const TELEMETRY_PROTOCOL = '/ingot/telemetry/1.0.0';
+/** Access tokens a device owner's node issues to a grantee's node (members only). */
+export const ACCESS_PROTOCOL = '/ingot/access/1.0.0';
 
 type RequestHandler = (from: string, request: Uint8Array) => Promise<Uint8Array>;
 
@@ -162,7 +165,7 @@ interface Redial {
 /**
  * Starts libp2p (TCP, Noise, Yamux, identify, ping, circuit relay v2, mDNS if asked) with a
  * connection gater that admits only members, and carries Ingot's messages on one long-lived
- * stream per member and direction, and sync and telemetry requests on one short stream per request.
+ * stream per member and direction, and sync, telemetry and access requests on one short stream per request.
  */
 export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2pPeerNetwork> {
   const privateKey = await generateKeyPairFromSeed('Ed25519', init.seed);
@@ -235,6 +238,7 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
   const peerHandlers = new Set<(event: PeerEvent) => void>();
   let requestHandler: RequestHandler | undefined;
   let telemetryHandler: RequestHandler | undefined;
+  let accessHandler: RequestHandler | undefined;
   let joinHandler: RequestHandler | undefined;
   const outbound = new Map<string, Outbound>();
   const redials = new Map<string, Redial>();
@@ -368,7 +372,7 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
     });
   }, { runOnLimitedConnection: true, maxInboundStreams: 4 });
 
-  // --- sync and telemetry: members only, one request and one response per stream ---
+  // --- sync, telemetry and access: members only, one request and one response per stream ---
 
   const answerMax = (spec: RequestProtocol) => (kind: number) => (kind === SYNC_KIND_RESPONSE ? spec.responseBytesMax : kind === SYNC_KIND_REFUSED ? REFUSAL_BYTES_MAX : undefined);
 
@@ -435,6 +439,7 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
 
   await serveRequests(SYNC_PROTOCOL, SYNC_REQUESTS, () => requestHandler);
   await serveRequests(TELEMETRY_PROTOCOL, TELEMETRY_REQUESTS, () => telemetryHandler);
+  await serveRequests(ACCESS_PROTOCOL, ACCESS_REQUESTS, () => accessHandler);
 
   // --- join: one request and one response per stream, from joiners (and members) ---
 
@@ -770,6 +775,10 @@ export async function startLibp2pNetwork(init: Libp2pNetworkInit): Promise<Libp2
     telemetryRequest: (peerId, request, timeoutMs) => memberRequest(TELEMETRY_PROTOCOL, TELEMETRY_REQUESTS, peerId, request, timeoutMs),
     handleTelemetryRequests(handler) {
       telemetryHandler = handler;
+    },
+    accessRequest: (peerId, request, timeoutMs) => memberRequest(ACCESS_PROTOCOL, ACCESS_REQUESTS, peerId, request, timeoutMs),
+    handleAccessRequests(handler) {
+      accessHandler = handler;
     },
     handleRequests(handler) {
       requestHandler = handler;

@@ -1,17 +1,21 @@
 import { IngotError } from '../codec/errors.ts';
-import { MESSAGE_BYTES_MAX, SYNC_REQUEST_BYTES_MAX, SYNC_RESPONSE_BYTES_MAX, TELEMETRY_REQUEST_BYTES_MAX, TELEMETRY_RESPONSE_BYTES_MAX, TOPICS, type Topic } from './network.ts';
+import {
+  ACCESS_REQUEST_BYTES_MAX, ACCESS_RESPONSE_BYTES_MAX, MESSAGE_BYTES_MAX, SYNC_REQUEST_BYTES_MAX, SYNC_RESPONSE_BYTES_MAX, TELEMETRY_REQUEST_BYTES_MAX, TELEMETRY_RESPONSE_BYTES_MAX, TOPICS, type Topic,
+} from './network.ts';
 
 /** Sync requests one peer may have in progress at a node; more are refused. */
 export const SYNC_INBOUND_CONCURRENT_MAX = 4;
 /** Telemetry requests one peer may have in progress at a node (each reads up to a few MiB from disk). */
 export const TELEMETRY_INBOUND_CONCURRENT_MAX = 2;
+/** Access requests one peer may have in progress at a node (each waits for a block that records its token). */
+export const ACCESS_INBOUND_CONCURRENT_MAX = 2;
 
 /**
  * The members-only request/response protocols: one request and one answer per stream, each with its
  * own size limits, per-peer concurrency and error-code prefix (SYNC_TIMEOUT, TELEMETRY_FETCH_BUSY, …).
  */
 export interface RequestProtocol {
-  readonly name: 'sync' | 'telemetry';
+  readonly name: 'sync' | 'telemetry' | 'access';
   readonly code: string;
   readonly requestBytesMax: number;
   readonly responseBytesMax: number;
@@ -24,6 +28,11 @@ export const SYNC_REQUESTS: RequestProtocol = {
 export const TELEMETRY_REQUESTS: RequestProtocol = {
   name: 'telemetry', code: 'TELEMETRY_FETCH', requestBytesMax: TELEMETRY_REQUEST_BYTES_MAX, responseBytesMax: TELEMETRY_RESPONSE_BYTES_MAX, inboundConcurrentMax: TELEMETRY_INBOUND_CONCURRENT_MAX,
 };
+export const ACCESS_REQUESTS: RequestProtocol = {
+  name: 'access', code: 'ACCESS_REQUEST', requestBytesMax: ACCESS_REQUEST_BYTES_MAX, responseBytesMax: ACCESS_RESPONSE_BYTES_MAX, inboundConcurrentMax: ACCESS_INBOUND_CONCURRENT_MAX,
+};
+/** Every members-only request protocol, by name. */
+export type RequestProtocolName = RequestProtocol['name'];
 
 /** Peers connected as joiners at once (holders of open invites); more are refused at the gate. */
 export const JOINERS_CONNECTED_MAX = 16;

@@ -8,7 +8,8 @@ import {
   type Topic,
 } from './network.ts';
 import {
-  assertMessageSize, JOIN_INBOUND_CONCURRENT_MAX, JOIN_REQUESTS_PER_CONNECTION_MAX, JOINERS_CONNECTED_MAX, SYNC_REQUESTS, TELEMETRY_REQUESTS, type RequestProtocol,
+  ACCESS_REQUESTS, assertMessageSize, JOIN_INBOUND_CONCURRENT_MAX, JOIN_REQUESTS_PER_CONNECTION_MAX, JOINERS_CONNECTED_MAX, SYNC_REQUESTS, TELEMETRY_REQUESTS,
+  type RequestProtocol, type RequestProtocolName,
 } from './limits.ts';
 
 /** Runs a callback later; a simulation passes its own seeded scheduler. */
@@ -124,12 +125,12 @@ export class MemoryNetwork implements PeerNetwork {
   readonly #inboundJoins = new Map<string, number>();
   readonly #messageHandlers = new Set<MessageHandler>();
   readonly #peerHandlers = new Set<(event: PeerEvent) => void>();
-  #requestHandler: RequestHandler | undefined;
-  #telemetryHandler: RequestHandler | undefined;
+  /** The handler of each members-only request protocol (sync, telemetry, access). */
+  readonly #requestHandlers = new Map<RequestProtocolName, RequestHandler>();
   /** Per sender: messages on their way to this network, delivered in order. */
   readonly #inbox = new Map<string, { topic: Topic; message: Uint8Array }[]>();
-  readonly #inboundRequests = new Map<string, number>();
-  readonly #inboundTelemetry = new Map<string, number>();
+  /** Per protocol, per requesting peer: requests in progress. */
+  readonly #inbound = new Map<RequestProtocolName, Map<string, number>>();
   #stopped = false;
 
   constructor(hub: MemoryHub, peerId: string) {
@@ -314,6 +315,10 @@ export class MemoryNetwork implements PeerNetwork {
     return this.#memberRequest(TELEMETRY_REQUESTS, peerId, request, timeoutMs);
   }
 
+  accessRequest(peerId: string, request: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    return this.#memberRequest(ACCESS_REQUESTS, peerId, request, timeoutMs);
+  }
+
   #memberRequest(spec: RequestProtocol, peerId: string, request: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
     const { code, name } = spec;
     if (request.byteLength > spec.requestBytesMax) {
@@ -351,9 +356,10 @@ export class MemoryNetwork implements PeerNetwork {
 
   /** Called by a requester's network. */
   answer(spec: RequestProtocol, from: string, request: Uint8Array, reply: (answer: Uint8Array | IngotError) => void): void {
-    const handler = spec.name === 'sync' ? this.#requestHandler : this.#telemetryHandler;
+    const handler = this.#requestHandlers.get(spec.name);
     if (!handler || this.#stopped) return;
-    const inbound = spec.name === 'sync' ? this.#inboundRequests : this.#inboundTelemetry;
+    const inbound = this.#inbound.get(spec.name) ?? new Map<string, number>();
+    this.#inbound.set(spec.name, inbound);
     const running = inbound.get(from) ?? 0;
     if (running >= spec.inboundConcurrentMax) {
       reply(new IngotError(`${spec.code}_BUSY`, `${this.peerId} is already answering ${running} ${spec.name} requests from this peer`));
@@ -386,11 +392,15 @@ export class MemoryNetwork implements PeerNetwork {
   }
 
   handleRequests(handler: RequestHandler): void {
-    this.#requestHandler = handler;
+    this.#requestHandlers.set('sync', handler);
   }
 
   handleTelemetryRequests(handler: RequestHandler): void {
-    this.#telemetryHandler = handler;
+    this.#requestHandlers.set('telemetry', handler);
+  }
+
+  handleAccessRequests(handler: RequestHandler): void {
+    this.#requestHandlers.set('access', handler);
   }
 
   async stop(): Promise<void> {

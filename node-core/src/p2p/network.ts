@@ -32,6 +32,10 @@ export const SYNC_RESPONSE_BYTES_MAX = 32 * 1024 * 1024;
 export const TELEMETRY_REQUEST_BYTES_MAX = 4 * 1024;
 export const TELEMETRY_RESPONSE_BYTES_MAX = 16 * 1024 * 1024;
 
+/** Largest access request (a device, a permission, a lifetime) and answer (one signed access token, or a refusal). */
+export const ACCESS_REQUEST_BYTES_MAX = 1024;
+export const ACCESS_RESPONSE_BYTES_MAX = 4 * 1024;
+
 /** Largest join-protocol request (a signed transaction and a little more) and answer (a genesis document). */
 export const JOIN_REQUEST_BYTES_MAX = 32 * 1024;
 export const JOIN_RESPONSE_BYTES_MAX = 1024 * 1024;
@@ -74,6 +78,15 @@ export interface PeerNetwork {
   telemetryRequest(peerId: string, request: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
   /** Answers telemetry requests from members; a handler that throws answers nothing. */
   handleTelemetryRequests(handler: (from: string, request: Uint8Array) => Promise<Uint8Array>): void;
+  /**
+   * One request/response exchange on the access protocol (/ingot/access/1.0.0: a grantee's node
+   * asks a device owner's node for an access token), members only, with the sync protocol's rules
+   * and its own limits; codes ACCESS_REQUEST_TIMEOUT, _BUSY, _FAILED, _REQUEST_TOO_LARGE,
+   * _RESPONSE_TOO_LARGE, PEER_NOT_MEMBER, PEER_NOT_CONNECTED.
+   */
+  accessRequest(peerId: string, request: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+  /** Answers access requests from members; a handler that throws answers nothing. */
+  handleAccessRequests(handler: (from: string, request: Uint8Array) => Promise<Uint8Array>): void;
   /**
    * Peer ids that may connect for the join protocol and nothing else: the identities of open,
    * unexpired invites. Their message and sync streams are refused (PEER_NOT_MEMBER), nothing is

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { IngotError } from '../../src/codec/errors.ts';
 import { JOIN_REQUESTS_PER_CONNECTION_MAX } from '../../src/p2p/limits.ts';
-import { MESSAGE_BYTES_MAX, SYNC_REQUEST_BYTES_MAX, TELEMETRY_REQUEST_BYTES_MAX, type PeerEvent, type PeerNetwork, type Topic } from '../../src/p2p/network.ts';
+import { ACCESS_REQUEST_BYTES_MAX, ACCESS_RESPONSE_BYTES_MAX, MESSAGE_BYTES_MAX, SYNC_REQUEST_BYTES_MAX, TELEMETRY_REQUEST_BYTES_MAX, type PeerEvent, type PeerNetwork, type Topic } from '../../src/p2p/network.ts';
 
 /**
  * What every PeerNetwork must do, run against each implementation. A cluster's `networks` list one
@@ -180,6 +180,32 @@ export function peerNetworkSuite(name: string, factory: ClusterFactory): void {
       await assert.rejects(b.telemetryRequest(a.peerId, bytes('x'), 300), (error: unknown) => error instanceof IngotError);
     }));
 
+    test('the access protocol has its own handler and limits: separate from telemetry, small answers only, busy beyond the per-peer limit', { timeout: TEST_TIMEOUT_MS }, withCluster(2, async ({ networks }) => {
+      const [a, b] = networks as [PeerNetwork, PeerNetwork];
+      const release = Promise.withResolvers<void>();
+      b.handleTelemetryRequests(async () => bytes('telemetry answer'));
+      b.handleAccessRequests(async (from, request) => {
+        const text = Buffer.from(request).toString();
+        if (text === 'big') return new Uint8Array(ACCESS_RESPONSE_BYTES_MAX + 1);
+        if (text === 'hold') await release.promise;
+        return bytes(`token ${text} for ${from}`);
+      });
+      assert.equal(Buffer.from(await a.accessRequest(b.peerId, bytes('operate'), 5_000)).toString(), `token operate for ${a.peerId}`);
+      assert.equal(Buffer.from(await a.telemetryRequest(b.peerId, bytes('device'), 5_000)).toString(), 'telemetry answer');
+      await assert.rejects(a.accessRequest(b.peerId, new Uint8Array(ACCESS_REQUEST_BYTES_MAX + 1), 1_000), assertCode('ACCESS_REQUEST_REQUEST_TOO_LARGE'));
+      // An answer beyond the limit never reaches the requester as an answer.
+      await assert.rejects(a.accessRequest(b.peerId, bytes('big'), 2_000), (error: unknown) => error instanceof IngotError);
+      const held = [a.accessRequest(b.peerId, bytes('hold'), 5_000), a.accessRequest(b.peerId, bytes('hold'), 5_000)];
+      await sleep(100);
+      await assert.rejects(a.accessRequest(b.peerId, bytes('third'), 5_000), assertCode('ACCESS_REQUEST_BUSY'));
+      assert.equal(Buffer.from(await a.telemetryRequest(b.peerId, bytes('device'), 5_000)).toString(), 'telemetry answer');
+      release.resolve();
+      assert.equal((await Promise.all(held)).length, 2);
+      const started = Date.now();
+      await assert.rejects(b.accessRequest(a.peerId, bytes('x'), 300), (error: unknown) => error instanceof IngotError);
+      assert.ok(Date.now() - started < 2_000);
+    }));
+
     test('oversized messages and requests are refused with MESSAGE_TOO_LARGE / SYNC_REQUEST_TOO_LARGE', { timeout: TEST_TIMEOUT_MS }, withCluster(2, async ({ networks }) => {
       const [a, b] = networks as [PeerNetwork, PeerNetwork];
       const atB = record(b);
@@ -206,6 +232,8 @@ export function peerNetworkSuite(name: string, factory: ClusterFactory): void {
       await assert.rejects(a.request(outsider.peerId, bytes('blocks'), 500), (error: unknown) => error instanceof IngotError);
       a.handleTelemetryRequests(async () => bytes('points'));
       await assert.rejects(outsider.telemetryRequest(a.peerId, bytes('device'), 500), (error: unknown) => error instanceof IngotError);
+      a.handleAccessRequests(async () => bytes('token'));
+      await assert.rejects(outsider.accessRequest(a.peerId, bytes('device'), 500), (error: unknown) => error instanceof IngotError);
       await waitFor(() => atB.length === 1, 'the members-only broadcast');
       await sleep(100);
       assert.deepEqual(atA, []);
@@ -234,6 +262,8 @@ export function peerNetworkSuite(name: string, factory: ClusterFactory): void {
       await assert.rejects(joiner.request(a.peerId, bytes('blocks'), 5_000), assertCode('PEER_NOT_MEMBER'));
       a.handleTelemetryRequests(async () => bytes('points'));
       await assert.rejects(joiner.telemetryRequest(a.peerId, bytes('device'), 5_000), assertCode('PEER_NOT_MEMBER'));
+      a.handleAccessRequests(async () => bytes('token'));
+      await assert.rejects(joiner.accessRequest(a.peerId, bytes('device'), 5_000), assertCode('PEER_NOT_MEMBER'));
       joiner.send(a.peerId, 'tx', bytes('let me in'));
       joiner.broadcast('consensus', bytes('let me in'));
       a.send(joiner.peerId, 'tx', bytes('leak'));
