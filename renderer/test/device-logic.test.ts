@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { DEVICE_EVENT_KINDS as API_EVENT_KINDS, DEVICE_PERMISSIONS as API_PERMISSIONS, type DeviceHistoryEntryJson, type DeviceJson } from '../../node-core/src/api/device-methods.ts';
 import { parseRoute, routeHref, sectionOf } from '../src/app/routes.ts';
 import { FETCH_WINDOW_MS, HistoryReader, readDeviceTelemetry } from '../src/controllers/device-queries.ts';
-import { DEVICE_EVENT_KINDS, DEVICE_PERMISSIONS, alertsOf, currentGrants, eventReady, mayRecordEvents, transferActions } from '../src/lib/device-history.ts';
+import { DEVICE_EVENT_KINDS, DEVICE_PERMISSIONS, alertsOf, currentGrants, eventReady, grantTarget, mayRecordEvents, transferActions } from '../src/lib/device-history.ts';
 import type { NodeConnection } from '../src/rpc/connection.ts';
 import { telemetrySeries } from '../src/lib/telemetry-series.ts';
 
@@ -184,4 +184,16 @@ test('the history is read page by page once, then only what follows the last ent
   assert.deepEqual(asked.slice(2), [{ height: 1500, index: 0 }]);
   const third = await reader.read(connection, DEVICE);
   assert.equal(third.entries.length, 2500, 'nothing new');
+});
+
+test('a grant goes to an organisation or a device id, with an optional end in the future', () => {
+  const now = new Date('2026-06-01T12:00').getTime();
+  const form = { kind: 'org' as const, org: B, device: '', validUntil: '' };
+  assert.deepEqual(grantTarget(form, now), { grantee: B });
+  assert.deepEqual(grantTarget({ ...form, org: '' }, now), { problem: 'grantee' });
+  assert.deepEqual(grantTarget({ ...form, kind: 'device', device: ` ${DEVICE.toUpperCase()} ` }, now), { grantee: DEVICE });
+  assert.deepEqual(grantTarget({ ...form, kind: 'device', device: 'gateway-7' }, now), { problem: 'grantee' });
+  assert.deepEqual(grantTarget({ ...form, validUntil: '2026-06-02T12:00' }, now), { grantee: B, validUntil: new Date('2026-06-02T12:00').getTime() });
+  assert.deepEqual(grantTarget({ ...form, validUntil: '2026-05-31T12:00' }, now), { problem: 'window' });
+  assert.deepEqual(grantTarget({ ...form, validUntil: 'not a time' }, now), { problem: 'window' });
 });

@@ -112,12 +112,19 @@ test('registers a device with a generated key, grants and revokes access for a s
     await steps(watched, 'devices-grant', async () => {
       await byTestId(page, 'grants-empty').waitFor();
       await chooseOption(page, 'grant-org', betaId);
+      // For a week: a local date and time as a datetime-local input takes it.
+      const until = new Date(Date.now() + 7 * 24 * 3600_000);
+      const pad = (n: number) => String(n).padStart(2, '0');
+      await inputOf(page, 'grant-until').fill(`${until.getFullYear()}-${pad(until.getMonth() + 1)}-${pad(until.getDate())}T${pad(until.getHours())}:${pad(until.getMinutes())}`);
       await byTestId(page, 'grant-submit').click();
       const grant = page.locator(`[data-testid="grant-row"][data-grantee="${betaId}"]`);
       await grant.waitFor({ timeout: 30_000 });
       assert.equal(await grant.getAttribute('data-active'), 'true');
-      assert.match(await grant.innerText(), /Beta Logistics[\s\S]*read telemetry/);
+      assert.match(await grant.innerText(), /Beta Logistics[\s\S]*read telemetry[\s\S]*in force[\s\S]*until/);
       await page.locator('[data-testid="timeline-entry"][data-method="device.setPolicy"]', { hasText: 'Beta Logistics: read telemetry' }).waitFor();
+      await clearToasts(page);
+      await grant.scrollIntoViewIfNeeded();
+      await watched.screenshot('device-access');
       await grant.locator('[data-testid="grant-revoke"]').click();
       await byTestId(page, 'grants-empty').waitFor({ timeout: 30_000 });
       assert.equal(await page.locator('[data-testid="timeline-entry"][data-method="device.setPolicy"]').count(), 2);

@@ -21,6 +21,24 @@ export function mayRecordEvents(device: DeviceJson, self: string | undefined): b
   return device.owner === self || device.grants.some((grant) => grant.grantee === self && grant.active && grant.permissions.includes('maintain'));
 }
 
+const ID = /^[0-9a-f]{40}$/;
+
+/**
+ * The grantee and window a grant form describes, or why it cannot be sent: a device grantee needs
+ * a device id; "valid until" (a datetime-local value, empty for no end) must lie in the future.
+ */
+export function grantTarget(
+  form: { kind: 'org' | 'device'; org: string; device: string; validUntil: string },
+  now: number,
+): { grantee: string; validUntil?: number } | { problem: 'grantee' | 'window' } {
+  const grantee = form.kind === 'org' ? form.org : form.device.trim().toLowerCase();
+  if (!ID.test(grantee)) return { problem: 'grantee' };
+  if (form.validUntil.trim() === '') return { grantee };
+  const until = new Date(form.validUntil).getTime();
+  if (!Number.isSafeInteger(until) || until <= now) return { problem: 'window' };
+  return { grantee, validUntil: until };
+}
+
 /** An alert a threshold rule raised, as recorded on the ledger (docs/telemetry.md#rules-and-alerts). */
 export interface DeviceAlert {
   readonly hash: string;
