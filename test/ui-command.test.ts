@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { killStrays, rpcResult, runCli, startNode, tempDir } from './support/cli.ts';
@@ -46,6 +47,19 @@ test('ingot ui takes INGOT_PASSPHRASE when given, and a wrong one leaves the nod
     } finally {
       await locked.stop();
     }
+  } finally {
+    await remove();
+  }
+});
+
+test('ingot ui --mqtt refuses what is no broker URL (exit 2) and creates nothing', async () => {
+  const { dir, remove } = await tempDir();
+  const dataDir = join(dir, 'node');
+  try {
+    const result = await runCli(['ui', '--data', dataDir, '--port', '0', '--mqtt', 'localhost:1883'], { passphrase: undefined });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /--mqtt must be a broker URL/);
+    await assert.rejects(access(dataDir), { code: 'ENOENT' });
   } finally {
     await remove();
   }
