@@ -69,8 +69,11 @@ export const deviceParamsSchemas = {
     })
     .strict(),
   /**
-   * Asks this node, run by the device's owner, for an access token: `grantee` (an organisation or
-   * device id; this node's organisation when absent) must hold `permission` now.
+   * An access token for `permission` on the device. On the owner's node the token is issued here,
+   * to `grantee` (an organisation or device id; this node's organisation when absent), who must
+   * hold `permission` now. On another organisation's node (no `grantee`, or its own id) the node
+   * asks a connected node of the owner over /ingot/access/1.0.0 for a token issued to its own
+   * organisation, and checks it offline before returning it.
    */
   'device.requestAccess': z
     .object({

@@ -13,6 +13,7 @@ import { orgIdOf, orgIdOfSigner, readOrg } from '../contracts/membership-state.t
 import { signingKeyFromSeed } from '../crypto/ed25519.ts';
 import { toHex } from '../crypto/hex.ts';
 import { parseTransaction, type Transaction } from '../ledger/transaction.ts';
+import type { IssueParams } from './access-exchange.ts';
 import type { CommitOutcome, IngotNode } from './node.ts';
 
 /**
@@ -184,28 +185,46 @@ export async function setDevicePolicy(node: IngotNode, params: ParsedParams<'dev
 const TOKEN_SKEW_MS = 30_000;
 
 /**
- * Issues an access token for a device this node's organisation owns: checks the grant at the
- * ledger head, records the issuance (`device.recordToken`, which checks the grant again at block
- * time) and only then signs the token with the organisation key.
+ * Records and signs an access token for a device this node's organisation owns: checks the grant
+ * at this node's clock, records the issuance (`device.recordToken`, which checks the grant again at
+ * block time) and only then signs the token with the organisation key. The grantee is whoever the
+ * caller identified: the API caller (`grantee`), or the organisation of the requesting peer on
+ * /ingot/access/1.0.0.
  */
-export async function requestAccess(node: IngotNode, params: ParsedParams<'device.requestAccess'>): Promise<Results['device.requestAccess']> {
+export async function issueAccessToken(node: IngotNode, params: IssueParams): Promise<Results['device.requestAccess']> {
   const device = await existing(node, params.device);
   if (device.owner !== node.orgId) {
     throw new IngotError('DEVICE_NOT_OWNER', `device ${device.id} belongs to organisation ${device.owner}; its tokens are issued by that organisation's node`);
   }
-  const grantee = params.grantee ?? node.orgId;
+  const { grantee, permission } = params;
   const now = node.clock.now();
-  if (!(await hasPermission(node.ledger, device.id, grantee, params.permission, now))) {
-    throw new IngotError('PERMISSION_DENIED', `${grantee} does not hold ${params.permission} on device ${device.id}`);
+  if (!(await hasPermission(node.ledger, device.id, grantee, permission, now))) {
+    throw new IngotError('PERMISSION_DENIED', `${grantee} does not hold ${permission} on device ${device.id}`);
   }
   const id = new Uint8Array(randomBytes(16));
   const expiresAt = now + params.ttlSeconds * 1000;
   const notBefore = Math.max(now - TOKEN_SKEW_MS, expiresAt - DEVICE_LIMITS.tokenTtlMaxMs);
-  const { hash, height } = changed(await commitDevice(node, 'recordToken', { device: device.id, grantee, permission: params.permission, tokenId: toHex(id), expiresAt }));
+  const { hash, height } = changed(await commitDevice(node, 'recordToken', { device: device.id, grantee, permission, tokenId: toHex(id), expiresAt }));
   const key = await node.orgSigningKey();
   const token = signAccessToken(
-    { v: 1, chain: node.ledger.chainId, id, device: device.id, grantee, permission: params.permission, issuer: node.orgId, issuerKey: key.publicKey, notBefore, expiresAt },
+    { v: 1, chain: node.ledger.chainId, id, device: device.id, grantee, permission, issuer: node.orgId, issuerKey: key.publicKey, notBefore, expiresAt },
     (message) => key.sign(message),
   );
   return { hash, height, token, tokenId: toHex(id), grantee, notBefore, expiresAt, issuerKey: toHex(key.publicKey) };
+}
+
+/**
+ * `device.requestAccess`. For a device this node's organisation owns, the token is issued here, to
+ * `grantee` (this organisation when absent). For another organisation's device, this node asks a
+ * connected node of the owner over /ingot/access/1.0.0 for a token issued to this node's own
+ * organisation, and checks it offline before returning it (node/access-exchange.ts).
+ */
+export async function requestAccess(node: IngotNode, params: ParsedParams<'device.requestAccess'>): Promise<Results['device.requestAccess']> {
+  const device = await existing(node, params.device);
+  const { permission, ttlSeconds } = params;
+  if (device.owner === node.orgId) return issueAccessToken(node, { device: device.id, grantee: params.grantee ?? node.orgId, permission, ttlSeconds });
+  if (params.grantee !== undefined && params.grantee !== node.orgId) {
+    throw new IngotError('DEVICE_NOT_OWNER', `device ${device.id} belongs to organisation ${device.owner}: only its node issues tokens to others than this node's organisation`);
+  }
+  return node.requestAccessFromOwner({ device: device.id, permission, ttlSeconds });
 }

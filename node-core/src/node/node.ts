@@ -35,6 +35,8 @@ import { JoinService } from './join-service.ts';
 import { bootstrapPeerIds, JoinTracker, readJoinRecord, writeJoinRecord, type JoinRecord } from './joining.ts';
 import { WorkerVerifier, type SignatureVerifier } from './signature-verifier.ts';
 import { TelemetryExchange, type TelemetryFetchParams } from './telemetry-exchange.ts';
+import { AccessExchange, type AccessRequestParams, type AccessTokenResult } from './access-exchange.ts';
+import { issueAccessToken } from './devices.ts';
 import { TelemetryService } from './telemetry-service.ts';
 import type { TelemetryFetchJson } from '../api/telemetry-methods.ts';
 
@@ -130,6 +132,8 @@ export class IngotNode {
   #telemetry: TelemetryService | undefined;
   /** Serves and fetches raw telemetry between organisations over /ingot/telemetry/1.0.0. */
   readonly #telemetryExchange: TelemetryExchange;
+  /** Serves and requests device access tokens between organisations over /ingot/access/1.0.0. */
+  readonly #accessExchange: AccessExchange;
 
   private constructor(init: {
     paths: DataPaths; config: NodeConfig; nodeKey: NodeKey; ledger: Ledger; clock: Clock; passphrase: string;
@@ -138,6 +142,9 @@ export class IngotNode {
     this.#join = init.join;
     this.#joinService = new JoinService({ ledger: init.ledger, network: init.network, clock: init.clock, admit: (tx) => this.admit(tx) });
     this.#telemetryExchange = new TelemetryExchange({ ledger: init.ledger, network: init.network, orgId: () => this.#orgId, store: () => this.telemetry.store });
+    this.#accessExchange = new AccessExchange({
+      ledger: init.ledger, network: init.network, orgId: () => this.#orgId, now: () => init.clock.now(), issue: (params) => issueAccessToken(this, params), onBlock: (listener) => this.onBlock(listener),
+    });
     this.paths = init.paths;
     this.config = init.config;
     this.nodeKey = init.nodeKey;
@@ -188,6 +195,7 @@ export class IngotNode {
     await this.#engine.start();
     this.#joinService.start();
     this.#telemetryExchange.start();
+    this.#accessExchange.start();
   }
 
   /** Checks the signatures of transactions this node did not admit itself; throws TX_BAD_SIGNATURE on the first bad one. */
@@ -447,6 +455,12 @@ export class IngotNode {
   fetchTelemetry(params: TelemetryFetchParams): Promise<TelemetryFetchJson> {
     this.#assertMember();
     return this.#telemetryExchange.fetch(params);
+  }
+
+  /** An access token for this node's organisation, from a node of the device's owner (device.requestAccess on another organisation's device). */
+  requestAccessFromOwner(params: AccessRequestParams): Promise<AccessTokenResult> {
+    this.#assertMember();
+    return this.#accessExchange.request(params);
   }
 
   async close(): Promise<void> {
