@@ -181,6 +181,14 @@ test('registers a device with a generated key, grants and revokes access for a s
       // No longer the owner: no grant form, no offer form.
       assert.equal(await byTestId(page, 'grant-submit').count(), 0);
       assert.equal(await byTestId(page, 'transfer-offer-submit').count(), 0);
+      // The list still shows it, with its new owner, except when asked for this organisation's devices only.
+      await byTestId(page, 'device-back').click();
+      const row = page.locator(`[data-testid="device-row"][data-device="${deviceId}"]`);
+      await row.filter({ hasText: 'Beta Logistics' }).waitFor();
+      await byTestId(page, 'devices-own').click();
+      await byTestId(page, 'devices-empty').waitFor();
+      await byTestId(page, 'devices-own').click();
+      await row.waitFor();
     });
 
     await steps(watched, 'devices-zh-hans', async () => {

@@ -21,14 +21,20 @@ export interface DeviceRow extends DeviceSummaryJson {
  * The devices list: `device.list` with the search text, and for the devices this node's
  * organisation owns (only the owner's node stores their telemetry) the time of the newest reading.
  */
-export function deviceListQuery(host: ReactiveControllerHost, connection: () => NodeConnection | undefined, search: () => string, self: () => string | undefined): LedgerQueryController<DeviceRow[]> {
+export function deviceListQuery(
+  host: ReactiveControllerHost,
+  connection: () => NodeConnection | undefined,
+  filter: () => { search: string; ownOnly: boolean },
+  self: () => string | undefined,
+): LedgerQueryController<DeviceRow[]> {
   return new LedgerQueryController(
     host,
     connection,
     async (c) => {
-      const query = search().trim();
-      const { devices } = await c.call('device.list', { limit: 200, ...(query === '' ? {} : { query }) });
+      const { search, ownOnly } = filter();
+      const query = search.trim();
       const owner = self();
+      const { devices } = await c.call('device.list', { limit: 200, ...(query === '' ? {} : { query }), ...(ownOnly && owner !== undefined ? { owner } : {}) });
       const own = new Set(devices.filter((device) => device.owner === owner).slice(0, LAST_DATA_LOOKUPS).map((device) => device.id));
       return Promise.all(
         devices.map(async (device): Promise<DeviceRow> => {

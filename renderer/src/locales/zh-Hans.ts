@@ -103,6 +103,7 @@ export const templates = {
   'devices.lastData': '最新数据',
   'devices.noMatch': '没有匹配的设备。',
   'devices.none': '尚未注册设备。',
+  'devices.ownOnly': '仅显示本组织的设备',
   'devices.owner': '所有者',
   'devices.searchPlaceholder': 'ID、型号、序列号或制造商',
   'duration.days': str`${0} 天`,
