@@ -281,6 +281,19 @@ describe('access tokens between organisations over /ingot/access/1.0.0', { timeo
       await assert.rejects(get(), coded('ACCESS_RESPONSE_MALFORMED'));
       answer = encodeAccessResponse({ t: 'error', code: 'PERMISSION_DENIED', message: 'no grant' });
       await assert.rejects(get(), coded('PERMISSION_DENIED'));
+      // An owner node that takes the request and never answers: a timeout, asked once.
+      let asked = 0;
+      const never = Promise.withResolvers<Uint8Array>();
+      liar.handleAccessRequests(() => {
+        asked += 1;
+        return never.promise;
+      });
+      const impatient = new AccessExchange({
+        ledger, network: requester, orgId: () => granteeOrg, now: () => Date.now(), onBlock: () => () => {}, issue: () => Promise.reject(new Error('not the owner')), requestTimeoutMs: 300,
+      });
+      await assert.rejects(impatient.request({ device: deviceId, permission: 'operate', ttlSeconds: 60 }), coded('ACCESS_REQUEST_TIMEOUT'));
+      assert.equal(asked, 1);
+      never.resolve(new Uint8Array(0));
     } finally {
       await requester.stop();
       await liar.stop();

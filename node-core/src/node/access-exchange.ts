@@ -40,6 +40,8 @@ export interface AccessExchangeHost {
   issue(params: IssueParams): Promise<AccessTokenResult>;
   /** Calls `listener` after every block this node commits; returns the unsubscribe. */
   onBlock(listener: () => void): () => void;
+  /** How long to wait for an owner node's answer (ACCESS_REQUEST_TIMEOUT_MS unless given). */
+  readonly requestTimeoutMs?: number;
 }
 
 export interface AccessRequestParams {
@@ -152,7 +154,7 @@ export class AccessExchange {
     const failures: string[] = [];
     for (const peer of candidates) {
       try {
-        return { peer, bytes: await this.#host.network.accessRequest(peer, requestBytes, ACCESS_REQUEST_TIMEOUT_MS) };
+        return { peer, bytes: await this.#host.network.accessRequest(peer, requestBytes, this.#host.requestTimeoutMs ?? ACCESS_REQUEST_TIMEOUT_MS) };
       } catch (error) {
         if (!(error instanceof IngotError)) throw error;
         if (error.code === 'ACCESS_REQUEST_TIMEOUT') throw new IngotError(error.code, `${error.message}; it may have recorded a token all the same (see device.history)`, { peer, owner });
