@@ -5,6 +5,7 @@ import { parseRoute, routeHref, sectionOf } from '../src/app/routes.ts';
 import { FETCH_WINDOW_MS, HistoryReader, readDeviceTelemetry } from '../src/controllers/device-queries.ts';
 import { DEVICE_EVENT_KINDS, DEVICE_PERMISSIONS, alertsOf, currentGrants, eventReady, grantTarget, mayRecordEvents, transferActions } from '../src/lib/device-history.ts';
 import type { NodeConnection } from '../src/rpc/connection.ts';
+import { rulePayload } from '../src/lib/telemetry-rules.ts';
 import { telemetrySeries } from '../src/lib/telemetry-series.ts';
 
 const A = 'a'.repeat(40);
@@ -196,4 +197,17 @@ test('a grant goes to an organisation or a device id, with an optional end in th
   assert.deepEqual(grantTarget({ ...form, validUntil: '2026-06-02T12:00' }, now), { grantee: B, validUntil: new Date('2026-06-02T12:00').getTime() });
   assert.deepEqual(grantTarget({ ...form, validUntil: '2026-05-31T12:00' }, now), { problem: 'window' });
   assert.deepEqual(grantTarget({ ...form, validUntil: 'not a time' }, now), { problem: 'window' });
+});
+
+test('a rule form becomes the setRule payload in milli-units, or names the first wrong field', () => {
+  const form = { name: 'cold-chain', metric: 'temperature', above: '-18.25', below: '', forSeconds: '120', assignTo: '' };
+  assert.deepEqual(rulePayload(DEVICE, form), { device: DEVICE, name: 'cold-chain', metric: 'temperature', above: -18250, forSeconds: 120 });
+  assert.deepEqual(rulePayload(DEVICE, { ...form, below: '3.7125', assignTo: B }), { device: DEVICE, name: 'cold-chain', metric: 'temperature', above: -18250, below: 3713, forSeconds: 120, assignTo: B });
+  assert.deepEqual(rulePayload(DEVICE, { ...form, forSeconds: '' }), { device: DEVICE, name: 'cold-chain', metric: 'temperature', above: -18250, forSeconds: 0 });
+  assert.deepEqual(rulePayload(DEVICE, { ...form, name: 'Cold Chain' }), { problem: 'name' });
+  assert.deepEqual(rulePayload(DEVICE, { ...form, metric: '' }), { problem: 'metric' });
+  assert.deepEqual(rulePayload(DEVICE, { ...form, above: '' }), { problem: 'threshold' });
+  assert.deepEqual(rulePayload(DEVICE, { ...form, above: '1e3' }), { problem: 'threshold' });
+  assert.deepEqual(rulePayload(DEVICE, { ...form, forSeconds: '604801' }), { problem: 'forSeconds' });
+  assert.deepEqual(rulePayload(DEVICE, { ...form, forSeconds: '1.5' }), { problem: 'forSeconds' });
 });

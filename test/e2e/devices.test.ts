@@ -132,6 +132,17 @@ test('registers a device with a generated key, grants and revokes access for a s
       assert.deepEqual(device.grants.filter((g) => g.permissions.length > 0), []);
     });
 
+    await steps(watched, 'devices-rule', async () => {
+      // The simulated reefer reads about -18 °C: a rule for above -30 °C fires with the first reading.
+      await byTestId(page, 'rules-empty').waitFor();
+      await inputOf(page, 'rule-name').fill('cold-chain');
+      await inputOf(page, 'rule-metric').fill('temperature');
+      await inputOf(page, 'rule-above').fill('-30');
+      await byTestId(page, 'rule-submit').click();
+      await page.locator('[data-testid="rule-row"][data-rule="cold-chain"]').waitFor({ timeout: 30_000 });
+      await byTestId(page, 'alerts-empty').waitFor();
+    });
+
     await steps(watched, 'devices-telemetry', async () => {
       await waitUntil(async () => (await rpcResult<Results['telemetry.stats']>(node.api, 'telemetry.stats', {})).mqtt?.state === 'connected', 'the node to subscribe to the broker', 15_000, 100);
       const run = await runCli(['device', 'simulate', '--key', keyPath, '--mqtt', broker.url, '--rate', '50', '--batch', '25', '--count', '6'], { timeoutMs: 60_000 });
@@ -143,6 +154,10 @@ test('registers a device with a generated key, grants and revokes access for a s
       assert.match(await byTestId(page, 'telemetry-last').innerText(), /^-?\d+(\.\d+)?/);
       assert.equal(await byTestId(page, 'telemetry-last').getAttribute('data-metric'), 'temperature');
       await page.locator('[data-testid="telemetry-batches"] sl-badge', { hasText: /anchored 6/ }).waitFor({ timeout: 20_000 });
+      // The node raised the rule's alert on the ledger, once for the whole episode.
+      await byTestId(page, 'alert-row').first().waitFor({ timeout: 20_000 });
+      assert.equal(await byTestId(page, 'alert-row').count(), 1);
+      await page.locator('[data-testid="timeline-entry"][data-method="telemetry.recordAlert"]', { hasText: 'cold-chain' }).waitFor();
       await clearToasts(page);
       // Tall enough for the whole page: identity, chart, access, transfer, alerts and lifecycle.
       await page.setViewportSize({ width: 1280, height: 2300 });

@@ -9,6 +9,7 @@ import '../components/copyable-value.ts';
 import '../components/device-alerts.ts';
 import '../components/device-event-form.ts';
 import '../components/device-grants.ts';
+import '../components/device-rule-form.ts';
 import '../components/device-timeline.ts';
 import '../components/device-transfer.ts';
 import '../components/problem-alert.ts';
@@ -101,16 +102,31 @@ export class DeviceDetailScreen extends LitElement {
         <h2 id="transfer-heading">${msg('Ownership transfer', { id: 'device.transfer' })}</h2>
         <ingot-device-transfer .device=${device} .orgs=${orgs} self=${self} locale=${locale}></ingot-device-transfer>
       </section>
-      <section class="card" aria-labelledby="alerts-heading">
+      <section class="card" aria-labelledby="alerts-heading" @rule-changed=${() => void this.#data.rules.refresh()}>
         <h2 id="alerts-heading">${msg('Rules and alerts', { id: 'device.alerts' })}</h2>
         <ingot-problem-alert .problem=${this.#data.rules.error}></ingot-problem-alert>
-        <ingot-device-alerts .alerts=${alertsOf(this.#data.history.value?.entries ?? [])} .rules=${this.#data.rules.value?.rules ?? []} locale=${locale}></ingot-device-alerts>
+        <ingot-device-alerts
+          device=${device.id}
+          ?canChange=${owner && device.status === 'active'}
+          .alerts=${alertsOf(this.#data.history.value?.entries ?? [])}
+          .rules=${this.#data.rules.value?.rules ?? []}
+          locale=${locale}
+        ></ingot-device-alerts>
+        ${owner && device.status === 'active'
+          ? html`<ingot-device-rule-form device=${device.id} metric=${this.#lastMetric()} .orgs=${orgs}></ingot-device-rule-form>`
+          : ''}
       </section>
       <section class="card" aria-labelledby="timeline-heading" @event-recorded=${() => this.#data.refreshLedger()}>
         <h2 id="timeline-heading">${msg('Lifecycle', { id: 'device.lifecycle' })}</h2>
         ${this.#renderTimeline(names, locale)}
         ${mayRecordEvents(device, self === '' ? undefined : self) ? html`<ingot-device-event-form device=${device.id}></ingot-device-event-form>` : ''}
       </section>`;
+  }
+
+  /** The metric of the newest reading shown, to start a rule with. */
+  #lastMetric(): string {
+    const points = this.#data.telemetry.value?.points ?? [];
+    return points.reduce<{ t: number; metric: string } | undefined>((newest, point) => (newest === undefined || point.t > newest.t ? point : newest), undefined)?.metric ?? '';
   }
 
   /** This node's organisation, after the first read of the members if there was none yet. */
