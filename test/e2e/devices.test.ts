@@ -160,7 +160,7 @@ test('registers a device with a generated key, grants and revokes access for a s
       await page.locator('[data-testid="timeline-entry"][data-method="telemetry.recordAlert"]', { hasText: 'cold-chain' }).waitFor();
       await clearToasts(page);
       // Tall enough for the whole page: identity, chart, access, transfer, alerts and lifecycle.
-      await page.setViewportSize({ width: 1280, height: 2300 });
+      await page.setViewportSize({ width: 1280, height: 2700 });
       await byTestId(page, 'device-title').scrollIntoViewIfNeeded();
       await watched.screenshot('device-detail');
       await page.setViewportSize({ width: 1280, height: 800 });
