@@ -82,7 +82,7 @@ export class DeviceDetailScreen extends LitElement {
       <ingot-problem-alert .problem=${query.error}></ingot-problem-alert>
       <div class="grid">
         ${this.#renderIdentity(device, names, locale)}
-        <section class="card" aria-labelledby="telemetry-heading" @policy-changed=${() => this.#data.refreshLedger()}>
+        <section class="card" aria-labelledby="telemetry-heading">
           <h2 id="telemetry-heading">${msg('Telemetry', { id: 'device.telemetry' })}</h2>
           ${this.#renderTelemetry(owner, locale)}
         </section>
