@@ -12,12 +12,22 @@ import { IngotError } from '../codec/errors.ts';
 import { readValidators } from '../contracts/membership-state.ts';
 import { commitProblem } from '../ledger/block.ts';
 import type { Ledger } from '../ledger/ledger.ts';
+import type { Transaction } from '../ledger/transaction.ts';
 import { SYNC_RESPONSE_BYTES_MAX, type PeerNetwork } from '../p2p/network.ts';
 import { executeReceivedBlock } from './block-builder.ts';
 import type { CommittedBlock, ReceivedTransactions } from './block-builder.ts';
 import type { ConsensusEngine } from './consensus-engine.ts';
 
 export const SYNC_REQUEST_TIMEOUT_MS = 10_000;
+
+type SyncedBlock = SyncResponse['blocks'][number]['block'];
+
+interface CheckedAhead {
+  readonly block: SyncedBlock;
+  readonly txs: readonly Transaction[];
+  readonly verified: Promise<void>;
+}
+
 /** Room left in a sync answer for its own framing. */
 const RESPONSE_BYTES_BUDGET = SYNC_RESPONSE_BYTES_MAX - 64 * 1024;
 
@@ -97,6 +107,9 @@ export class BlockSync {
   /** Pulls from the peers known to be ahead, one after another, until none is. */
   async #pull(): Promise<void> {
     const { ledger, network } = this.#options;
+    const ask = (peer: string, from: number) => network.request(peer, encodeSyncRequest({ chain: ledger.chainId, from, count: SYNC_BLOCKS_MAX }), SYNC_REQUEST_TIMEOUT_MS);
+    /** The next range, asked for while the current one is applied (at most one answer waits). */
+    let ahead: { peer: string; from: number; answer: Promise<Uint8Array> } | undefined;
     for (;;) {
       if (this.#stopped) return;
       const head = ledger.head.height;
@@ -104,8 +117,9 @@ export class BlockSync {
       if (peer === undefined) return;
       let response: SyncResponse;
       try {
-        const answer = await network.request(peer, encodeSyncRequest({ chain: ledger.chainId, from: head + 1, count: SYNC_BLOCKS_MAX }), SYNC_REQUEST_TIMEOUT_MS);
-        response = decodeSyncResponse(answer);
+        const answer = ahead !== undefined && ahead.peer === peer && ahead.from === head + 1 ? ahead.answer : ask(peer, head + 1);
+        ahead = undefined;
+        response = decodeSyncResponse(await answer);
       } catch {
         // This peer cannot help now (gone, slow, or it sent garbage): try the others.
         this.#known.delete(peer);
@@ -115,10 +129,19 @@ export class BlockSync {
         this.#known.set(peer, head);
         continue;
       }
-      for (const { block, commit } of response.blocks) {
+      const next = (response.blocks.at(-1)?.block.header.height ?? head) + 1;
+      if (next <= (this.#known.get(peer) ?? 0)) {
+        ahead = { peer, from: next, answer: ask(peer, next) };
+        ahead.answer.catch(() => undefined); // a failure shows when it is awaited, or not at all if it is not needed
+      }
+      // The signatures of the next block are checked on the worker threads while this one executes.
+      let upcoming = this.#checkAhead(response.blocks[0]?.block);
+      for (const [index, { block, commit }] of response.blocks.entries()) {
+        const checked = upcoming;
+        upcoming = this.#checkAhead(response.blocks[index + 1]?.block);
         let fits = false;
         await this.#options.engine.applySynced(async () => {
-          fits = await this.#apply(block, commit);
+          fits = await this.#apply(block, commit, checked);
         });
         if (!fits) {
           this.#known.delete(peer);
@@ -128,14 +151,38 @@ export class BlockSync {
     }
   }
 
+  /**
+   * Parses a block's transactions and starts checking their signatures, ahead of executing it.
+   * What it finds (a bad signature, a malformed transaction) is reported when the block is applied.
+   */
+  #checkAhead(block: SyncedBlock | undefined): CheckedAhead | undefined {
+    if (block === undefined) return undefined;
+    const { received } = this.#options;
+    let txs: Transaction[];
+    try {
+      txs = block.txs.map((bytes) => received.parse(bytes));
+    } catch {
+      return undefined; // executing the block parses again and refuses it with the reason
+    }
+    const verified = received.verifyUnknown(txs);
+    verified.catch(() => undefined); // awaited when the block is applied; not an unhandled rejection meanwhile
+    return { block, txs, verified };
+  }
+
   /** Commits one certified block on the head (one the head already has is passed over); false when it does not check out. */
-  async #apply(block: SyncResponse['blocks'][number]['block'], commit: SyncResponse['blocks'][number]['commit']): Promise<boolean> {
+  async #apply(block: SyncedBlock, commit: SyncResponse['blocks'][number]['commit'], checked: CheckedAhead | undefined): Promise<boolean> {
     const { ledger, received, onCommitted } = this.#options;
     if (block.header.height !== ledger.head.height + 1) return block.header.height <= ledger.head.height;
     const validators = await readValidators(ledger);
     if (commitProblem(commit, block.header, validators) !== undefined) return false;
     try {
-      const executed = await executeReceivedBlock(ledger, block, received);
+      const ahead = checked?.block === block ? checked : undefined;
+      const byBytes = new Map(ahead?.txs.map((tx, i) => [block.txs[i] as Uint8Array, tx]));
+      const executed = await executeReceivedBlock(ledger, block, ahead === undefined ? received : {
+        parse: (bytes) => byBytes.get(bytes) ?? received.parse(bytes),
+        // The same transactions, checked since the previous block began executing.
+        verifyUnknown: () => ahead.verified,
+      });
       await ledger.commit({ ...executed, commit });
       onCommitted({ header: executed.header, txs: executed.txs, receipts: executed.receipts });
       return true;
