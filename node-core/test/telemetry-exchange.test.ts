@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { TelemetryFetchJson } from '../src/api/telemetry-methods.ts';
@@ -10,19 +9,16 @@ import type { TelemetryPoint } from '../src/codec/telemetry.ts';
 import { orgIdOf } from '../src/contracts/membership-state.ts';
 import { signTelemetryBatch, telemetryRoot } from '../src/contracts/telemetry-batch.ts';
 import { readAnchor } from '../src/contracts/telemetry-state.ts';
-import { signingKeyFromSeed, type SigningKey } from '../src/crypto/ed25519.ts';
+import { signingKeyFromSeed } from '../src/crypto/ed25519.ts';
 import { toHex } from '../src/crypto/hex.ts';
-import { x25519PublicKey } from '../src/crypto/x25519.ts';
-import { NodeHost } from '../src/host/node-host.ts';
-import { createNodeKey, dataPaths, DEFAULT_CONFIG, writeConfig, type NodeKey } from '../src/node/data-dir.ts';
-import { generateOrgSecrets, writeKeyStore } from '../src/node/keystore.ts';
+import { dataPaths } from '../src/node/data-dir.ts';
 import { writeGenesis } from '../src/node/node.ts';
 import { TelemetryExchange } from '../src/node/telemetry-exchange.ts';
 import { MemoryHub } from '../src/p2p/memory-network.ts';
 import { decodeTelemetryFetchRequest, decodeTelemetryFetchResponse, encodeTelemetryFetchRequest, encodeTelemetryFetchResponse } from '../src/p2p/telemetry-protocol.ts';
-import { startRpcServer, type RpcServer } from '../src/rpc/server.ts';
 import { waitFor } from './support/peer-network-suite.ts';
-import { LOOPBACK_P2P, TEST_KDF, TEST_PASSPHRASE, tempDir } from './support/temp-node.ts';
+import { assertError, prepareOrganisation, resultOf, startRpcNode, type RunningNode } from './support/rpc-node.ts';
+import { tempDir } from './support/temp-node.ts';
 
 /**
  * Raw telemetry between two organisations over /ingot/telemetry/1.0.0, on two nodes connected by
@@ -31,69 +27,11 @@ import { LOOPBACK_P2P, TEST_KDF, TEST_PASSPHRASE, tempDir } from './support/temp
  * and checks them against the anchors on its own ledger.
  */
 
-interface RpcReply {
-  result?: unknown;
-  error?: { code: number; message: string; data: { code: string; field?: string } };
-}
-
-interface RunningNode {
-  readonly host: NodeHost;
-  readonly server: RpcServer;
-  rpc(method: string, params?: unknown): Promise<RpcReply>;
-  close(): Promise<void>;
-}
-
 const T0 = 1_760_000_000_000;
 const HOUR_MS = 3_600_000;
 
-function resultOf<T>(reply: RpcReply): T {
-  assert.equal(reply.error, undefined, `unexpected error ${JSON.stringify(reply.error)}`);
-  return reply.result as T;
-}
-
-function assertError(reply: RpcReply, code: string): void {
-  assert.equal(reply.result, undefined, `expected ${code}, got ${JSON.stringify(reply.result)?.slice(0, 300)}`);
-  assert.equal(reply.error?.data.code, code, reply.error?.message);
-}
-
 function readings(count: number, start: number, value: (i: number) => number): TelemetryPoint[] {
   return Array.from({ length: count }, (_, i) => ({ t: start + i * 1000, metric: i % 5 === 4 ? 'humidity' : 'temperature', value: value(i), unit: i % 5 === 4 ? '%' : 'Cel' }));
-}
-
-async function prepare(dir: string): Promise<{ dataDir: string; nodeKey: NodeKey; signing: SigningKey; encryption: Uint8Array }> {
-  const paths = dataPaths(dir);
-  await mkdir(paths.dir, { recursive: true, mode: 0o700 });
-  const secrets = generateOrgSecrets();
-  await writeKeyStore(paths.keyStore, secrets, TEST_PASSPHRASE, TEST_KDF);
-  return { dataDir: paths.dir, nodeKey: await createNodeKey(paths), signing: signingKeyFromSeed(secrets.signingSeeds[0] as Uint8Array), encryption: x25519PublicKey(secrets.encryptionKey) };
-}
-
-async function startNode(dataDir: string, peers: string[]): Promise<RunningNode> {
-  const paths = dataPaths(dataDir);
-  await writeConfig(paths, { ...DEFAULT_CONFIG, api: { host: '127.0.0.1', port: 0 }, blockIntervalMs: 20, p2p: { ...LOOPBACK_P2P, peers } });
-  const host = await NodeHost.start({ dataDir }, TEST_PASSPHRASE);
-  const server = await startRpcServer(host, { port: 0, apiFile: paths.api });
-  let id = 0;
-  let closed = false;
-  return {
-    host,
-    server,
-    async rpc(method, params = {}) {
-      const response = await fetch(`http://127.0.0.1:${server.port}/rpc`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }),
-        signal: AbortSignal.timeout(70_000),
-      });
-      return (await response.json()) as RpcReply;
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await server.close();
-      await host.close();
-    },
-  };
 }
 
 describe('raw telemetry between organisations over /ingot/telemetry/1.0.0', { timeout: 180_000 }, () => {
@@ -114,8 +52,8 @@ describe('raw telemetry between organisations over /ingot/telemetry/1.0.0', { ti
   before(async () => {
     const made = await tempDir('ingot-telemetry-exchange-');
     remove = made.remove;
-    const a = await prepare(join(made.dir, 'owner'));
-    const b = await prepare(join(made.dir, 'reader'));
+    const a = await prepareOrganisation(join(made.dir, 'owner'));
+    const b = await prepareOrganisation(join(made.dir, 'reader'));
     const genesis: Genesis = {
       v: 1,
       name: 'Telemetry exchange test',
@@ -129,9 +67,9 @@ describe('raw telemetry between organisations over /ingot/telemetry/1.0.0', { ti
     await writeGenesis(dataPaths(a.dataDir).ledger, genesis);
     await writeGenesis(dataPaths(b.dataDir).ledger, genesis);
     readerOrg = orgIdOf(b.signing.publicKey);
-    owner = await startNode(a.dataDir, []);
+    owner = await startRpcNode(a.dataDir, []);
     ownerPeer = a.nodeKey.peerId;
-    reader = await startNode(b.dataDir, owner.host.node.addresses());
+    reader = await startRpcNode(b.dataDir, owner.host.node.addresses());
     await waitFor(() => owner.host.node.peers.length === 1 && reader.host.node.peers.length === 1, 'the two nodes to connect', 20_000);
 
     deviceId = resultOf<{ id: string }>(await owner.rpc('device.register', { publicKey: toHex(device.publicKey), model: 'Reefer 9', serial: 'RF-1' })).id;
