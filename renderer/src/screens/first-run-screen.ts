@@ -2,13 +2,11 @@ import { ContextConsumer } from '@lit/context';
 import { msg, updateWhenLocaleChanges } from '@lit/localize';
 import { LitElement, css, html, type TemplateResult } from 'lit';
 import type SlInput from '@shoelace-style/shoelace/dist/components/input/input.js';
-import type SlCheckbox from '@shoelace-style/shoelace/dist/components/checkbox/checkbox.js';
 import { connectionContext, sessionContext } from '../app/context.ts';
 import { screenStyles } from '../app/styles.ts';
 import { describeError } from '../rpc/connection.ts';
-import '../components/passphrase-meter.ts';
 import './join-form.ts';
-import { PASSPHRASE_MIN_CHARS } from './passphrase-rules.ts';
+import { newOrganisationReady, newPassphraseFields, organisationFields } from './new-organisation-fields.ts';
 
 /**
  * A fresh data directory: create a consortium with this organisation as its first member, or join
@@ -72,59 +70,19 @@ export class FirstRunScreen extends LitElement {
       </div>`;
     }
     const canRemember = this.#session.value?.appState.canRememberPassphrase === true;
-    const mismatch = this.confirmation !== '' && this.confirmation !== this.passphrase;
     return html`
       <div class="card">
         <h1>${msg('Create a new consortium', { id: 'firstRun.title' })}</h1>
         <p class="muted">${msg('Your organisation becomes its first member and validator. You can invite partners later.', { id: 'firstRun.intro' })}</p>
         <form class="form" @submit=${this.#create}>
-          <sl-input
-            data-testid="firstrun-org"
-            label=${msg('Organisation name', { id: 'firstRun.organisation' })}
-            required
-            .value=${this.organisation}
-            @sl-input=${(event: Event) => (this.organisation = (event.target as SlInput).value)}
-          ></sl-input>
-          <sl-input
-            data-testid="firstrun-registry"
-            label=${msg('Company registry id', { id: 'firstRun.registryId' })}
-            help-text=${msg('Optional: the number under which your company is registered.', { id: 'firstRun.registryHelp' })}
-            .value=${this.registryId}
-            @sl-input=${(event: Event) => (this.registryId = (event.target as SlInput).value)}
-          ></sl-input>
+          ${organisationFields('firstrun', this)}
           <sl-input
             data-testid="firstrun-consortium"
             label=${msg('Consortium name (optional)', { id: 'firstRun.consortiumName' })}
             .value=${this.consortiumName}
             @sl-input=${(event: Event) => (this.consortiumName = (event.target as SlInput).value)}
           ></sl-input>
-          <sl-input
-            data-testid="firstrun-passphrase"
-            type="password"
-            password-toggle
-            required
-            autocomplete="new-password"
-            label=${msg('Passphrase', { id: 'firstRun.passphrase' })}
-            help-text=${msg('Encrypts your organisation keys. It cannot be recovered: keep it safe.', { id: 'firstRun.passphraseHelp' })}
-            .value=${this.passphrase}
-            @sl-input=${(event: Event) => (this.passphrase = (event.target as SlInput).value)}
-          ></sl-input>
-          <ingot-passphrase-meter .passphrase=${this.passphrase}></ingot-passphrase-meter>
-          <sl-input
-            data-testid="firstrun-passphrase-confirm"
-            type="password"
-            required
-            autocomplete="new-password"
-            label=${msg('Repeat the passphrase', { id: 'firstRun.confirm' })}
-            help-text=${mismatch ? msg('The two passphrases differ.', { id: 'firstRun.mismatch' }) : ''}
-            .value=${this.confirmation}
-            @sl-input=${(event: Event) => (this.confirmation = (event.target as SlInput).value)}
-          ></sl-input>
-          ${canRemember
-            ? html`<sl-checkbox data-testid="firstrun-remember" ?checked=${this.remember} @sl-change=${(event: Event) => (this.remember = (event.target as SlCheckbox).checked)}>
-                ${msg('Remember the passphrase on this computer', { id: 'passphrase.remember' })}
-              </sl-checkbox>`
-            : ''}
+          ${newPassphraseFields('firstrun', this, canRemember)}
           ${this.problem === undefined
             ? ''
             : html`<sl-alert variant="danger" open data-testid="firstrun-error">
@@ -155,7 +113,7 @@ export class FirstRunScreen extends LitElement {
   }
 
   #ready(): boolean {
-    return !this.creating && this.organisation.trim() !== '' && this.passphrase.length >= PASSPHRASE_MIN_CHARS && this.passphrase === this.confirmation;
+    return !this.creating && newOrganisationReady(this);
   }
 
   async #create(event: Event): Promise<void> {

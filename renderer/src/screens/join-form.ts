@@ -1,17 +1,14 @@
 import { ContextConsumer } from '@lit/context';
 import { msg, updateWhenLocaleChanges } from '@lit/localize';
 import { LitElement, css, html, type TemplateResult } from 'lit';
-import type SlCheckbox from '@shoelace-style/shoelace/dist/components/checkbox/checkbox.js';
-import type SlInput from '@shoelace-style/shoelace/dist/components/input/input.js';
 import type SlTextarea from '@shoelace-style/shoelace/dist/components/textarea/textarea.js';
 import { connectionContext, sessionContext } from '../app/context.ts';
 import { screenStyles } from '../app/styles.ts';
-import '../components/passphrase-meter.ts';
 import '../components/problem-alert.ts';
 import { findInviteCode } from '../lib/invite-code.ts';
 import { imageOf, readQrFromImage } from '../lib/qr-image.ts';
 import { describeError } from '../rpc/connection.ts';
-import { PASSPHRASE_MIN_CHARS } from './passphrase-rules.ts';
+import { newOrganisationReady, newPassphraseFields, organisationFields } from './new-organisation-fields.ts';
 
 type Problem = { message: string; code: string };
 
@@ -79,7 +76,6 @@ export class JoinForm extends LitElement {
 
   override render(): TemplateResult {
     const canRemember = this.#session.value?.appState.canRememberPassphrase === true;
-    const mismatch = this.confirmation !== '' && this.confirmation !== this.passphrase;
     const code = findInviteCode(this.invite);
     const badCode = this.invite.trim() !== '' && code === undefined;
     return html`
@@ -106,47 +102,8 @@ export class JoinForm extends LitElement {
           <span class="muted">${msg('A photo or screenshot of the QR code; it is read in this window.', { id: 'join.scanHint' })}</span>
         </div>
         <ingot-problem-alert data-testid="join-scan-error" .problem=${this.scanProblem}></ingot-problem-alert>
-        <sl-input
-          data-testid="join-org"
-          label=${msg('Organisation name', { id: 'firstRun.organisation' })}
-          required
-          .value=${this.organisation}
-          @sl-input=${(event: Event) => (this.organisation = (event.target as SlInput).value)}
-        ></sl-input>
-        <sl-input
-          data-testid="join-registry"
-          label=${msg('Company registry id', { id: 'firstRun.registryId' })}
-          help-text=${msg('Optional: the number under which your company is registered.', { id: 'firstRun.registryHelp' })}
-          .value=${this.registryId}
-          @sl-input=${(event: Event) => (this.registryId = (event.target as SlInput).value)}
-        ></sl-input>
-        <sl-input
-          data-testid="join-passphrase"
-          type="password"
-          password-toggle
-          required
-          autocomplete="new-password"
-          label=${msg('Passphrase', { id: 'firstRun.passphrase' })}
-          help-text=${msg('Encrypts your organisation keys. It cannot be recovered: keep it safe.', { id: 'firstRun.passphraseHelp' })}
-          .value=${this.passphrase}
-          @sl-input=${(event: Event) => (this.passphrase = (event.target as SlInput).value)}
-        ></sl-input>
-        <ingot-passphrase-meter .passphrase=${this.passphrase}></ingot-passphrase-meter>
-        <sl-input
-          data-testid="join-passphrase-confirm"
-          type="password"
-          required
-          autocomplete="new-password"
-          label=${msg('Repeat the passphrase', { id: 'firstRun.confirm' })}
-          help-text=${mismatch ? msg('The two passphrases differ.', { id: 'firstRun.mismatch' }) : ''}
-          .value=${this.confirmation}
-          @sl-input=${(event: Event) => (this.confirmation = (event.target as SlInput).value)}
-        ></sl-input>
-        ${canRemember
-          ? html`<sl-checkbox ?checked=${this.remember} @sl-change=${(event: Event) => (this.remember = (event.target as SlCheckbox).checked)}>
-              ${msg('Remember the passphrase on this computer', { id: 'passphrase.remember' })}
-            </sl-checkbox>`
-          : ''}
+        ${organisationFields('join', this)}
+        ${newPassphraseFields('join', this, canRemember)}
         <ingot-problem-alert data-testid="join-error" .problem=${this.problem}></ingot-problem-alert>
         ${this.joining
           ? html`<div>
@@ -167,9 +124,7 @@ export class JoinForm extends LitElement {
     return (
       !this.joining &&
       findInviteCode(this.invite) !== undefined &&
-      this.organisation.trim() !== '' &&
-      this.passphrase.length >= PASSPHRASE_MIN_CHARS &&
-      this.passphrase === this.confirmation
+      newOrganisationReady(this)
     );
   }
 
