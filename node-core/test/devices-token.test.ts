@@ -4,7 +4,7 @@ import {
   ACCESS_TOKEN_PREFIX, accessTokenIdHex, decodeAccessToken, signAccessToken, verifyAccessToken, type AccessTokenFields, type VerifyAccessOptions,
 } from '../src/codec/access-token.ts';
 import { encode } from '../src/codec/cbor.ts';
-import { toBase64Url } from '../src/codec/invite-code.ts';
+import { toBase64Url } from '../src/codec/text-code.ts';
 import { signingKeyFromSeed, verifySignature } from '../src/crypto/ed25519.ts';
 import { domainTag } from '../src/crypto/hash.ts';
 

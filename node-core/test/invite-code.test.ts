@@ -3,15 +3,14 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { decode, encode, type CanonicalValue } from '../src/codec/cbor.ts';
 import { IngotError } from '../src/codec/errors.ts';
+import { fromBase64Url, toBase64Url } from '../src/codec/text-code.ts';
 import {
   decodeInviteCode,
   encodeInviteCode,
-  fromBase64Url,
   INVITE_CODE_CHARS_MAX,
   INVITE_CODE_PREFIX,
   INVITE_SIGNATURE_TAG,
   signInvite,
-  toBase64Url,
   verifyInviteCode,
   type Invite,
   type InviteFields,

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { decode, encode, bytesEqual, type CanonicalValue } from './cbor.ts';
+import { encode, bytesEqual, type CanonicalValue } from './cbor.ts';
 import { IngotError } from './errors.ts';
-import { fromBase64Url, toBase64Url, type VerifySignature } from './invite-code.ts';
+import type { VerifySignature } from './invite-code.ts';
+import { decodeTextCode, toBase64Url } from './text-code.ts';
 import { bytes, uint } from './messages.ts';
 import { ORG_ID } from './names.ts';
 
@@ -91,28 +92,9 @@ export function signAccessToken(fields: AccessTokenFields, sign: (message: Uint8
   return ACCESS_TOKEN_PREFIX + toBase64Url(encode({ ...fieldsOf(fields), sig: sign(accessTokenSignedMessage(fields)) }));
 }
 
-const malformed = (message: string) => new IngotError('ACCESS_TOKEN_MALFORMED', `not an Ingot access token: ${message}`);
-
 /** Parses a token's structure (ACCESS_TOKEN_MALFORMED otherwise); checks neither signature nor time. */
 export function decodeAccessToken(text: string): AccessToken {
-  if (typeof text !== 'string') throw malformed('expected text');
-  const trimmed = text.trim();
-  if (trimmed.length > ACCESS_TOKEN_CHARS_MAX) throw malformed(`longer than ${ACCESS_TOKEN_CHARS_MAX} characters`);
-  if (!trimmed.startsWith(ACCESS_TOKEN_PREFIX)) throw malformed(`it does not start with ${ACCESS_TOKEN_PREFIX}`);
-  const raw = fromBase64Url(trimmed.slice(ACCESS_TOKEN_PREFIX.length));
-  if (raw === undefined) throw malformed('not base64url');
-  let value: unknown;
-  try {
-    value = decode(raw);
-  } catch (error) {
-    throw malformed(error instanceof Error ? error.message : String(error));
-  }
-  const parsed = accessTokenSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw malformed(`${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
-  }
-  return parsed.data;
+  return decodeTextCode(text, { prefix: ACCESS_TOKEN_PREFIX, charsMax: ACCESS_TOKEN_CHARS_MAX, schema: accessTokenSchema, code: 'ACCESS_TOKEN_MALFORMED', what: 'an Ingot access token' });
 }
 
 /** Hex of a token id, as the ledger records it and a verifier remembers it. */

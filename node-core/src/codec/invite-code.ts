@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { decode, encode, type CanonicalValue } from './cbor.ts';
+import { encode, type CanonicalValue } from './cbor.ts';
 import { IngotError } from './errors.ts';
 import { limits } from './limits.ts';
 import { bytes, ROLES, uint, type Role } from './messages.ts';
 import { ORG_ID } from './names.ts';
+import { decodeTextCode, toBase64Url } from './text-code.ts';
 
 /**
  * The invite code an admin hands to a joining organisation (docs/membership.md#invites):
@@ -108,32 +109,12 @@ export function encodeInviteCode(invite: Invite): string {
   return code;
 }
 
-const malformed = (message: string) => new IngotError('INVITE_MALFORMED', `not an Ingot invite code: ${message}`);
-
 /**
  * Parses a code's structure (INVITE_MALFORMED otherwise); whitespace around it, as pasting adds,
  * is ignored. Does not check the signature or the expiry: see `verifyInviteCode`.
  */
 export function decodeInviteCode(text: string): Invite {
-  if (typeof text !== 'string') throw malformed('expected text');
-  const trimmed = text.trim();
-  if (trimmed.length > INVITE_CODE_CHARS_MAX) throw malformed(`longer than ${INVITE_CODE_CHARS_MAX} characters`);
-  if (!trimmed.startsWith(INVITE_CODE_PREFIX)) throw malformed(`it does not start with ${INVITE_CODE_PREFIX}`);
-  const raw = fromBase64Url(trimmed.slice(INVITE_CODE_PREFIX.length));
-  if (raw === undefined) throw malformed('not base64url');
-  let value: unknown;
-  try {
-    value = decode(raw);
-  } catch (error) {
-    throw malformed(error instanceof Error ? error.message : String(error));
-  }
-  const parsed = inviteSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.join('.') ?? '';
-    throw new IngotError('INVITE_MALFORMED', `not an Ingot invite code: ${field ? `${field}: ` : ''}${issue?.message ?? 'invalid'}`, { field });
-  }
-  return parsed.data;
+  return decodeTextCode(text, { prefix: INVITE_CODE_PREFIX, charsMax: INVITE_CODE_CHARS_MAX, schema: inviteSchema, code: 'INVITE_MALFORMED', what: 'an Ingot invite code' });
 }
 
 export function inviteSignatureValid(invite: Invite, verify: VerifySignature): boolean {
@@ -151,45 +132,4 @@ export function verifyInviteCode(text: string, now: number, verify: VerifySignat
   if (!inviteSignatureValid(invite, verify)) throw new IngotError('INVITE_SIGNATURE_INVALID', 'the invite code is not signed by the inviter it names: it was altered or forged');
   if (invite.expires <= now) throw new IngotError('INVITE_EXPIRED', `the invite expired (at ${invite.expires} ms since 1970); ask for a new one`, { expires: invite.expires });
   return invite;
-}
-
-// --- base64url without padding, strict: one encoding per byte string ---
-
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const VALUES = new Map([...ALPHABET].map((char, index) => [char, index]));
-
-export function toBase64Url(data: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < data.length; i += 3) {
-    const a = data[i] as number;
-    const b = data[i + 1];
-    const c = data[i + 2];
-    out += ALPHABET[a >> 2];
-    out += ALPHABET[((a & 3) << 4) | ((b ?? 0) >> 4)];
-    if (b !== undefined) out += ALPHABET[((b & 15) << 2) | ((c ?? 0) >> 6)];
-    if (c !== undefined) out += ALPHABET[c & 63];
-  }
-  return out;
-}
-
-/** undefined for anything but canonical unpadded base64url (a length of 1 mod 4 or stray low bits included). */
-export function fromBase64Url(text: string): Uint8Array | undefined {
-  if (text.length % 4 === 1) return undefined;
-  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
-  let bits = 0;
-  let buffer = 0;
-  let index = 0;
-  for (const char of text) {
-    const value = VALUES.get(char);
-    if (value === undefined) return undefined;
-    buffer = (buffer << 6) | value;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[index++] = (buffer >> bits) & 0xff;
-    }
-  }
-  // Leftover bits must be zero, or two texts would decode to the same bytes.
-  if ((buffer & ((1 << bits) - 1)) !== 0) return undefined;
-  return out;
 }
