@@ -6,10 +6,10 @@ import type SlSelect from '@shoelace-style/shoelace/dist/components/select/selec
 import type { DeviceEventKind } from '../../../node-core/src/api/device-methods.ts';
 import { connectionContext } from '../app/context.ts';
 import { screenStyles } from '../app/styles.ts';
+import { submitShowingProblem } from '../app/submit.ts';
 import { toast } from '../app/toast.ts';
 import { eventKindLabel } from '../i18n/device-labels.ts';
 import { DEVICE_EVENT_KINDS, eventReady } from '../lib/device-history.ts';
-import { describeError } from '../rpc/connection.ts';
 import './problem-alert.ts';
 
 /**
@@ -83,10 +83,8 @@ export class DeviceEventForm extends LitElement {
   async #record(): Promise<void> {
     const connection = this.#connection.value;
     if (connection === undefined || !eventReady(this.kind, this.firmwareHash)) return;
-    this.busy = true;
-    this.problem = undefined;
     const note = this.note.trim();
-    try {
+    await submitShowingProblem(this, async () => {
       await connection.call('device.recordEvent', {
         device: this.device,
         kind: this.kind,
@@ -97,11 +95,7 @@ export class DeviceEventForm extends LitElement {
       this.note = '';
       this.firmwareHash = '';
       this.dispatchEvent(new CustomEvent('event-recorded', { bubbles: true, composed: true }));
-    } catch (error) {
-      this.problem = describeError(error);
-    } finally {
-      this.busy = false;
-    }
+    });
   }
 }
 

@@ -6,9 +6,9 @@ import type SlSelect from '@shoelace-style/shoelace/dist/components/select/selec
 import type { MemberOrgJson } from '../../../node-core/src/api/methods.ts';
 import { connectionContext } from '../app/context.ts';
 import { screenStyles } from '../app/styles.ts';
+import { submitShowingProblem } from '../app/submit.ts';
 import { toast } from '../app/toast.ts';
 import { rulePayload, type RuleForm, type RuleProblem } from '../lib/telemetry-rules.ts';
-import { describeError } from '../rpc/connection.ts';
 import './problem-alert.ts';
 
 function problemText(problem: RuleProblem): string {
@@ -97,9 +97,7 @@ export class DeviceRuleForm extends LitElement {
     const connection = this.#connection.value;
     const payload = rulePayload(this.device, { ...this.form, metric: this.form.metric === '' ? this.metric : this.form.metric });
     if (connection === undefined || 'problem' in payload) return;
-    this.busy = true;
-    this.problem = undefined;
-    try {
+    await submitShowingProblem(this, async () => {
       const result = await connection.call('tx.submit', { contract: 'telemetry', method: 'setRule', payload, waitForCommit: true });
       if (result.receipt !== undefined && !result.receipt.ok) {
         this.problem = { message: result.receipt.message, code: result.receipt.code };
@@ -108,11 +106,7 @@ export class DeviceRuleForm extends LitElement {
       toast(msg('Rule set', { id: 'ruleForm.done' }), 'success');
       this.form = { name: '', metric: '', above: '', below: '', forSeconds: '0', assignTo: '' };
       this.dispatchEvent(new CustomEvent('rule-changed', { bubbles: true, composed: true }));
-    } catch (error) {
-      this.problem = describeError(error);
-    } finally {
-      this.busy = false;
-    }
+    });
   }
 }
 

@@ -6,12 +6,12 @@ import type { DeviceJson } from '../../../node-core/src/api/device-methods.ts';
 import type { MemberOrgJson } from '../../../node-core/src/api/methods.ts';
 import { connectionContext } from '../app/context.ts';
 import { screenStyles } from '../app/styles.ts';
+import { submitShowingProblem } from '../app/submit.ts';
 import { toast } from '../app/toast.ts';
 import { dateTimeText } from '../i18n/format.ts';
 import { offerStatusLabel } from '../i18n/device-labels.ts';
 import { durationText } from '../i18n/membership-labels.ts';
 import { transferActions } from '../lib/device-history.ts';
-import { describeError } from '../rpc/connection.ts';
 import './problem-alert.ts';
 
 /** Offer lifetimes in hours; the node accepts 1 to 720. */
@@ -128,9 +128,7 @@ export class DeviceTransfer extends LitElement {
     const connection = this.#connection.value;
     const device = this.device;
     if (connection === undefined || device === undefined) return;
-    this.busy = true;
-    this.problem = undefined;
-    try {
+    await submitShowingProblem(this, async () => {
       if (action === 'offer') {
         await connection.call('device.offerTransfer', { device: device.id, to: this.to, expiresInHours: this.hours, replace });
         toast(msg('Transfer offered', { id: 'deviceHistory.offerTransfer' }), 'success');
@@ -142,11 +140,7 @@ export class DeviceTransfer extends LitElement {
         toast(msg('Transfer accepted', { id: 'deviceHistory.acceptTransfer' }), 'success');
       }
       this.dispatchEvent(new CustomEvent('transfer-changed', { bubbles: true, composed: true }));
-    } catch (error) {
-      this.problem = describeError(error);
-    } finally {
-      this.busy = false;
-    }
+    });
   }
 }
 

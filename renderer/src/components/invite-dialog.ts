@@ -7,9 +7,9 @@ import type SlSelect from '@shoelace-style/shoelace/dist/components/select/selec
 import type { Results, RoleName } from '../../../node-core/src/api/methods.ts';
 import { connectionContext, sessionContext } from '../app/context.ts';
 import { screenStyles } from '../app/styles.ts';
+import { submitShowingProblem } from '../app/submit.ts';
 import { dateTimeText } from '../i18n/format.ts';
 import { durationText } from '../i18n/membership-labels.ts';
-import { describeError } from '../rpc/connection.ts';
 import './problem-alert.ts';
 import './qr-code.ts';
 import './role-picker.ts';
@@ -154,16 +154,10 @@ export class InviteDialog extends LitElement {
     event.preventDefault();
     const connection = this.#connection.value;
     if (connection === undefined || !this.#ready()) return;
-    this.busy = true;
-    this.problem = undefined;
-    try {
+    await submitShowingProblem(this, async () => {
       this.created = await connection.call('invites.create', { organisation: this.organisation.trim(), roles: this.roles, expiresInHours: this.hours });
       this.dispatchEvent(new CustomEvent('invite-created', { bubbles: true, composed: true }));
-    } catch (error) {
-      this.problem = describeError(error);
-    } finally {
-      this.busy = false;
-    }
+    });
   }
 }
 

@@ -7,11 +7,11 @@ import type SlSelect from '@shoelace-style/shoelace/dist/components/select/selec
 import type { MemberOrgJson, Params, ProposalKind, RoleName } from '../../../node-core/src/api/methods.ts';
 import { connectionContext } from '../app/context.ts';
 import { screenStyles } from '../app/styles.ts';
+import { submitShowingProblem } from '../app/submit.ts';
 import { toast } from '../app/toast.ts';
 import { proposalKindLabel } from '../i18n/membership-labels.ts';
 import { shortHex } from '../lib/format.ts';
 import { nodeKeyOfPeerId } from '../lib/peer-id.ts';
-import { describeError } from '../rpc/connection.ts';
 import './problem-alert.ts';
 import './role-picker.ts';
 
@@ -225,18 +225,12 @@ export class ProposalDialog extends LitElement {
     const connection = this.#connection.value;
     const params = this.#params();
     if (connection === undefined || params === undefined || this.busy) return;
-    this.busy = true;
-    this.problem = undefined;
-    try {
+    await submitShowingProblem(this, async () => {
       await connection.call('proposals.create', params);
       toast(msg('Proposal made', { id: 'proposalDialog.made' }), 'success', proposalKindLabel(params.kind));
       this.dispatchEvent(new CustomEvent('proposal-created', { bubbles: true, composed: true }));
       await this.renderRoot.querySelector<SlDialog>('sl-dialog')?.hide();
-    } catch (error) {
-      this.problem = describeError(error);
-    } finally {
-      this.busy = false;
-    }
+    });
   }
 }
 

@@ -7,8 +7,8 @@ import type SlRadioGroup from '@shoelace-style/shoelace/dist/components/radio-gr
 import type { Results } from '../../../node-core/src/api/methods.ts';
 import { connectionContext } from '../app/context.ts';
 import { screenStyles } from '../app/styles.ts';
+import { submitShowingProblem } from '../app/submit.ts';
 import { downloadText } from '../lib/download.ts';
-import { describeError } from '../rpc/connection.ts';
 import './problem-alert.ts';
 
 const PUBLIC_KEY = /^[0-9a-f]{64}$/;
@@ -156,10 +156,8 @@ export class RegisterDeviceDialog extends LitElement {
     event.preventDefault();
     const connection = this.#connection.value;
     if (connection === undefined || !this.#ready()) return;
-    this.busy = true;
-    this.problem = undefined;
     const manufacturer = this.manufacturer.trim();
-    try {
+    await submitShowingProblem(this, async () => {
       this.registered = await connection.call('device.register', {
         model: this.model.trim(),
         serial: this.serial.trim(),
@@ -167,11 +165,7 @@ export class RegisterDeviceDialog extends LitElement {
         ...(this.keySource === 'generate' ? { generateKey: true } : { publicKey: this.publicKey.trim() }),
       });
       this.dispatchEvent(new CustomEvent('device-registered', { bubbles: true, composed: true, detail: this.registered.id }));
-    } catch (error) {
-      this.problem = describeError(error);
-    } finally {
-      this.busy = false;
-    }
+    });
   }
 }
 
