@@ -89,3 +89,18 @@ export const screenStyles = css`
     font-size: var(--sl-font-size-small);
   }
 `;
+
+/** A list screen's title with its actions beside it: `<div class="title-bar"><h1>…</h1>…</div>`. */
+export const titleBarStyles = css`
+  .title-bar {
+    display: flex;
+    justify-content: space-between;
+    align-items: center;
+    gap: var(--sl-spacing-medium);
+    flex-wrap: wrap;
+    margin-bottom: var(--sl-spacing-large);
+  }
+  .title-bar h1 {
+    margin: 0;
+  }
+`;

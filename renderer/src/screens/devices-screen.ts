@@ -5,7 +5,7 @@ import type SlCheckbox from '@shoelace-style/shoelace/dist/components/checkbox/c
 import type SlInput from '@shoelace-style/shoelace/dist/components/input/input.js';
 import { connectionContext, sessionContext } from '../app/context.ts';
 import { queryView } from '../app/query-view.ts';
-import { screenStyles } from '../app/styles.ts';
+import { screenStyles, titleBarStyles } from '../app/styles.ts';
 import '../components/devices-table.ts';
 import '../components/register-device-dialog.ts';
 import type { RegisterDeviceDialog } from '../components/register-device-dialog.ts';
@@ -20,18 +20,8 @@ export class DevicesScreen extends LitElement {
   static override properties = { search: { state: true }, ownOnly: { state: true } };
   static override styles = [
     screenStyles,
+    titleBarStyles,
     css`
-      .top {
-        display: flex;
-        justify-content: space-between;
-        align-items: center;
-        gap: var(--sl-spacing-medium);
-        flex-wrap: wrap;
-        margin-bottom: var(--sl-spacing-large);
-      }
-      .top h1 {
-        margin: 0;
-      }
       .filters {
         display: flex;
         align-items: flex-end;
@@ -72,7 +62,7 @@ export class DevicesScreen extends LitElement {
     const locale = this.#session.value?.locale ?? 'en';
     const self = this.#selfId() ?? '';
     return html`
-      <div class="top">
+      <div class="title-bar">
         <h1>${msg('Devices', { id: 'nav.devices' })}</h1>
         <sl-button variant="primary" data-testid="devices-register" @click=${() => void this.#dialog()?.show()}>
           <sl-icon slot="prefix" name="plus-lg"></sl-icon>${msg('Register a device', { id: 'registerDevice.title' })}

@@ -5,7 +5,7 @@ import type SlCheckbox from '@shoelace-style/shoelace/dist/components/checkbox/c
 import type { MemberOrgJson, ProposalJson } from '../../../node-core/src/api/methods.ts';
 import { connectionContext } from '../app/context.ts';
 import { queryView } from '../app/query-view.ts';
-import { screenStyles } from '../app/styles.ts';
+import { screenStyles, titleBarStyles } from '../app/styles.ts';
 import '../components/invite-dialog.ts';
 import type { InviteDialog } from '../components/invite-dialog.ts';
 import '../components/invites-table.ts';
@@ -23,18 +23,8 @@ export class MembersScreen extends LitElement {
   static override properties = { showClosed: { state: true } };
   static override styles = [
     screenStyles,
+    titleBarStyles,
     css`
-      .top {
-        display: flex;
-        justify-content: space-between;
-        align-items: center;
-        gap: var(--sl-spacing-medium);
-        flex-wrap: wrap;
-        margin-bottom: var(--sl-spacing-large);
-      }
-      .top h1 {
-        margin: 0;
-      }
       .list {
         display: grid;
         gap: var(--sl-spacing-medium);
@@ -66,7 +56,7 @@ export class MembersScreen extends LitElement {
     const names = this.#data.names();
     const proposals = this.#data.proposals;
     return html`
-      <div class="top">
+      <div class="title-bar">
         <h1>${msg('Members', { id: 'nav.members' })}</h1>
         <div class="row">
           <sl-button variant="primary" data-testid="members-invite" ?disabled=${!admin} @click=${() => void this.#inviteDialog()?.show()}>
