@@ -4,7 +4,7 @@ import { LitElement, css, html, type TemplateResult } from 'lit';
 import type SlInput from '@shoelace-style/shoelace/dist/components/input/input.js';
 import { connectionContext, sessionContext } from '../app/context.ts';
 import { screenStyles } from '../app/styles.ts';
-import { describeError } from '../rpc/connection.ts';
+import { submitShowingProblem } from '../app/submit.ts';
 import './join-form.ts';
 import { newOrganisationReady, newPassphraseFields, organisationFields } from './new-organisation-fields.ts';
 
@@ -20,7 +20,7 @@ export class FirstRunScreen extends LitElement {
     passphrase: { state: true },
     confirmation: { state: true },
     remember: { state: true },
-    creating: { state: true },
+    busy: { state: true },
     problem: { state: true },
     mode: { state: true },
   };
@@ -40,7 +40,7 @@ export class FirstRunScreen extends LitElement {
   declare passphrase: string;
   declare confirmation: string;
   declare remember: boolean;
-  declare creating: boolean;
+  declare busy: boolean;
   declare problem: { message: string; code: string } | undefined;
   declare mode: 'create' | 'join';
   readonly #connection = new ContextConsumer(this, { context: connectionContext });
@@ -55,7 +55,7 @@ export class FirstRunScreen extends LitElement {
     this.passphrase = '';
     this.confirmation = '';
     this.remember = false;
-    this.creating = false;
+    this.busy = false;
     this.problem = undefined;
     this.mode = 'create';
   }
@@ -89,14 +89,14 @@ export class FirstRunScreen extends LitElement {
                 <sl-icon slot="icon" name="exclamation-octagon"></sl-icon>
                 ${this.problem.message} (${this.problem.code})
               </sl-alert>`}
-          ${this.creating
+          ${this.busy
             ? html`<div>
                 <sl-progress-bar indeterminate label=${msg('Creating', { id: 'firstRun.creating' })}></sl-progress-bar>
                 <p class="muted">${msg('Making the keys and starting the node: this takes a few seconds.', { id: 'firstRun.progress' })}</p>
               </div>`
             : ''}
           <div class="row">
-            <sl-button data-testid="firstrun-create" type="submit" variant="primary" ?loading=${this.creating} ?disabled=${!this.#ready()}>
+            <sl-button data-testid="firstrun-create" type="submit" variant="primary" ?loading=${this.busy} ?disabled=${!this.#ready()}>
               ${msg('Create consortium', { id: 'firstRun.create' })}
             </sl-button>
           </div>
@@ -113,16 +113,14 @@ export class FirstRunScreen extends LitElement {
   }
 
   #ready(): boolean {
-    return !this.creating && newOrganisationReady(this);
+    return !this.busy && newOrganisationReady(this);
   }
 
   async #create(event: Event): Promise<void> {
     event.preventDefault();
     const connection = this.#connection.value;
     if (connection === undefined || !this.#ready()) return;
-    this.creating = true;
-    this.problem = undefined;
-    try {
+    await submitShowingProblem(this, async () => {
       const consortiumName = this.consortiumName.trim();
       const state = await connection.call('app.createConsortium', {
         organisation: this.organisation.trim(),
@@ -133,11 +131,7 @@ export class FirstRunScreen extends LitElement {
       });
       if (state.error !== undefined) this.problem = state.error;
       this.#session.value?.acceptAppState(state);
-    } catch (error) {
-      this.problem = describeError(error);
-    } finally {
-      this.creating = false;
-    }
+    });
   }
 }
 

@@ -4,6 +4,7 @@ import { LitElement, css, html, type TemplateResult } from 'lit';
 import type SlTextarea from '@shoelace-style/shoelace/dist/components/textarea/textarea.js';
 import { connectionContext, sessionContext } from '../app/context.ts';
 import { screenStyles } from '../app/styles.ts';
+import { submitShowingProblem } from '../app/submit.ts';
 import '../components/problem-alert.ts';
 import { findInviteCode } from '../lib/invite-code.ts';
 import { imageOf, readQrFromImage } from '../lib/qr-image.ts';
@@ -28,7 +29,7 @@ export class JoinForm extends LitElement {
     remember: { state: true },
     scanning: { state: true },
     scanProblem: { state: true },
-    joining: { state: true },
+    busy: { state: true },
     problem: { state: true },
   };
   static override styles = [
@@ -54,7 +55,7 @@ export class JoinForm extends LitElement {
   declare remember: boolean;
   declare scanning: boolean;
   declare scanProblem: Problem | undefined;
-  declare joining: boolean;
+  declare busy: boolean;
   declare problem: Problem | undefined;
   readonly #connection = new ContextConsumer(this, { context: connectionContext });
   readonly #session = new ContextConsumer(this, { context: sessionContext, subscribe: true });
@@ -70,7 +71,7 @@ export class JoinForm extends LitElement {
     this.remember = false;
     this.scanning = false;
     this.scanProblem = undefined;
-    this.joining = false;
+    this.busy = false;
     this.problem = undefined;
   }
 
@@ -105,14 +106,14 @@ export class JoinForm extends LitElement {
         ${organisationFields('join', this)}
         ${newPassphraseFields('join', this, canRemember)}
         <ingot-problem-alert data-testid="join-error" .problem=${this.problem}></ingot-problem-alert>
-        ${this.joining
+        ${this.busy
           ? html`<div>
               <sl-progress-bar indeterminate label=${msg('Joining', { id: 'join.joining' })}></sl-progress-bar>
               <p class="muted">${msg('Checking the invite, making the keys and reaching the consortium…', { id: 'join.progress' })}</p>
             </div>`
           : ''}
         <div class="row">
-          <sl-button data-testid="join-submit" type="submit" variant="primary" ?loading=${this.joining} ?disabled=${!this.#ready()}>
+          <sl-button data-testid="join-submit" type="submit" variant="primary" ?loading=${this.busy} ?disabled=${!this.#ready()}>
             ${msg('Join the consortium', { id: 'join.submit' })}
           </sl-button>
         </div>
@@ -122,7 +123,7 @@ export class JoinForm extends LitElement {
 
   #ready(): boolean {
     return (
-      !this.joining &&
+      !this.busy &&
       findInviteCode(this.invite) !== undefined &&
       newOrganisationReady(this)
     );
@@ -163,9 +164,7 @@ export class JoinForm extends LitElement {
     const connection = this.#connection.value;
     const invite = findInviteCode(this.invite);
     if (connection === undefined || invite === undefined || !this.#ready()) return;
-    this.joining = true;
-    this.problem = undefined;
-    try {
+    await submitShowingProblem(this, async () => {
       const state = await connection.call('app.join', {
         organisation: this.organisation.trim(),
         registryId: this.registryId.trim(),
@@ -175,11 +174,7 @@ export class JoinForm extends LitElement {
       });
       if (state.error !== undefined) this.problem = state.error;
       this.#session.value?.acceptAppState(state);
-    } catch (error) {
-      this.problem = describeError(error);
-    } finally {
-      this.joining = false;
-    }
+    });
   }
 }
 

@@ -5,11 +5,11 @@ import type SlCheckbox from '@shoelace-style/shoelace/dist/components/checkbox/c
 import type SlInput from '@shoelace-style/shoelace/dist/components/input/input.js';
 import { connectionContext, sessionContext } from '../app/context.ts';
 import { screenStyles } from '../app/styles.ts';
-import { describeError } from '../rpc/connection.ts';
+import { submitShowingProblem } from '../app/submit.ts';
 
 /** The keys are on disk, encrypted: the passphrase opens them and starts the node. */
 export class UnlockScreen extends LitElement {
-  static override properties = { passphrase: { state: true }, remember: { state: true }, unlocking: { state: true }, problem: { state: true } };
+  static override properties = { passphrase: { state: true }, remember: { state: true }, busy: { state: true }, problem: { state: true } };
   static override styles = [
     screenStyles,
     css`
@@ -22,7 +22,7 @@ export class UnlockScreen extends LitElement {
 
   declare passphrase: string;
   declare remember: boolean;
-  declare unlocking: boolean;
+  declare busy: boolean;
   declare problem: { message: string; code: string } | undefined;
   readonly #connection = new ContextConsumer(this, { context: connectionContext });
   readonly #session = new ContextConsumer(this, { context: sessionContext, subscribe: true });
@@ -32,7 +32,7 @@ export class UnlockScreen extends LitElement {
     updateWhenLocaleChanges(this);
     this.passphrase = '';
     this.remember = false;
-    this.unlocking = false;
+    this.busy = false;
     this.problem = undefined;
   }
 
@@ -65,8 +65,8 @@ export class UnlockScreen extends LitElement {
                 <sl-icon slot="icon" name="exclamation-octagon"></sl-icon>
                 ${problem.code === 'KEYSTORE_WRONG_PASSPHRASE' ? msg('Wrong passphrase.', { id: 'unlock.wrong' }) : problem.message} (${problem.code})
               </sl-alert>`}
-          ${this.unlocking ? html`<sl-progress-bar indeterminate label=${msg('Unlocking', { id: 'unlock.progress' })}></sl-progress-bar>` : ''}
-          <sl-button data-testid="unlock-submit" type="submit" variant="primary" ?loading=${this.unlocking} ?disabled=${this.passphrase === ''}>
+          ${this.busy ? html`<sl-progress-bar indeterminate label=${msg('Unlocking', { id: 'unlock.progress' })}></sl-progress-bar>` : ''}
+          <sl-button data-testid="unlock-submit" type="submit" variant="primary" ?loading=${this.busy} ?disabled=${this.passphrase === ''}>
             ${msg('Unlock', { id: 'unlock.submit' })}
           </sl-button>
         </form>
@@ -77,18 +77,12 @@ export class UnlockScreen extends LitElement {
   async #unlock(event: Event): Promise<void> {
     event.preventDefault();
     const connection = this.#connection.value;
-    if (connection === undefined || this.passphrase === '' || this.unlocking) return;
-    this.unlocking = true;
-    this.problem = undefined;
-    try {
+    if (connection === undefined || this.passphrase === '' || this.busy) return;
+    await submitShowingProblem(this, async () => {
       const state = await connection.call('app.unlock', { passphrase: this.passphrase, remember: this.remember });
       if (state.error !== undefined) this.problem = state.error;
       this.#session.value?.acceptAppState(state);
-    } catch (error) {
-      this.problem = describeError(error);
-    } finally {
-      this.unlocking = false;
-    }
+    });
   }
 }
 
