@@ -251,3 +251,21 @@ test('two conflicting signed votes of one validator are reported as equivocation
     await c.close();
   }
 });
+
+test('a wiped validator that comes back to an idle consortium syncs: the peers answer its greeting with how far ahead they are', async () => {
+  const c = await cluster(4);
+  try {
+    const [a, , , d] = c.members as [Member, Member, Member, Member];
+    await c.stop(d);
+    for (let i = 0; i < 3; i++) {
+      c.submit(a, 2);
+      await c.waitFor(`block ${i + 1}`, () => a.ledger.head.txCount === (i + 1) * 2);
+    }
+    // Nothing more is submitted: no block, no consensus message, only the greetings of the restart.
+    await c.restart(d, { wipe: true });
+    await c.waitFor('the wiped validator at the head', () => d.ledger.head.height === a.ledger.head.height && d.ledger.head.txCount === 6);
+    await c.assertAgreement(c.members);
+  } finally {
+    await c.close();
+  }
+});

@@ -128,11 +128,13 @@ export class ConsensusEngine {
     const { network } = this.#options;
     this.#unsubscribe.push(network.onMessage((from, topic, message) => {
       if (topic === 'consensus') void this.#serially(() => this.#receive(from, message));
-      else if (topic === 'status') void this.#serially(async () => this.#peerStatus(message));
+      else if (topic === 'status') void this.#serially(async () => this.#peerStatus(from, message));
     }));
     this.#unsubscribe.push(network.onPeer(({ peerId, connected }) => {
       if (connected) void this.#serially(async () => this.#greet(peerId));
     }));
+    // Peers connected before these handlers existed were never greeted; their answers tell this node how far behind it is.
+    for (const peer of network.peers()) void this.#serially(async () => this.#greet(peer.peerId));
     const signed = await this.#options.signingStore.read();
     this.#restoredSigning = signed;
     await this.#serially(() => this.#enterHeight(signed?.state.height === this.height ? signed.messages : []));
@@ -250,16 +252,23 @@ export class ConsensusEngine {
   }
 
   /** A validator at the same head started the next height: join it. */
-  async #peerStatus(message: Uint8Array): Promise<void> {
-    const current = this.#current;
-    if (current === undefined || current.started) return;
+  async #peerStatus(from: string, message: Uint8Array): Promise<void> {
     let status;
     try {
       status = decodeStatus(message);
     } catch {
       return;
     }
-    const head = this.#options.ledger.head;
+    const { ledger, network } = this.#options;
+    const head = ledger.head;
+    // A peer behind this node learns how far it is behind, and syncs: its greeting may have been
+    // the only status exchanged, and an idle consortium sends no other.
+    if (status.height < head.height && bytesEqual(status.chain, ledger.chainId)) {
+      network.send(from, 'status', encodeStatus({ chain: ledger.chainId, height: head.height, hash: head.hash, started: this.#current?.started ?? false }));
+      return;
+    }
+    const current = this.#current;
+    if (current === undefined || current.started) return;
     if (status.started && status.height === head.height && bytesEqual(status.hash, head.hash)) await this.#startMachine(current);
   }
 
