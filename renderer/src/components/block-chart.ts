@@ -2,6 +2,7 @@ import { msg, updateWhenLocaleChanges } from '@lit/localize';
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
 import { LitElement, css, html, type PropertyValues, type TemplateResult } from 'lit';
 import type { BlockSummary } from '../../../node-core/src/api/methods.ts';
+import { ChartController, chartColours } from '../controllers/chart-controller.ts';
 import { blockSeries } from '../lib/block-series.ts';
 
 Chart.register(BarController, BarElement, CategoryScale, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
@@ -18,7 +19,7 @@ export class BlockChart extends LitElement {
   `;
 
   declare blocks: readonly BlockSummary[];
-  #chart: Chart | undefined;
+  readonly #chart = new ChartController<Chart>(this);
 
   constructor() {
     super();
@@ -35,8 +36,7 @@ export class BlockChart extends LitElement {
     const canvas = this.renderRoot.querySelector('canvas');
     if (canvas === null) return;
     const series = blockSeries(this.blocks);
-    const text = getComputedStyle(this).getPropertyValue('--sl-color-neutral-700').trim() || '#444';
-    const grid = getComputedStyle(this).getPropertyValue('--sl-color-neutral-200').trim() || '#ddd';
+    const { text, grid } = chartColours(this);
     const data = {
       labels: series.heights.map(String),
       datasets: [
@@ -52,8 +52,8 @@ export class BlockChart extends LitElement {
         { type: 'bar' as const, label: msg('Transactions', { id: 'chart.txs' }), data: series.txCounts, yAxisID: 'txs', backgroundColor: '#f59e0b88' },
       ],
     };
-    if (this.#chart === undefined) {
-      this.#chart = new Chart(canvas, {
+    this.#chart.draw(data, () =>
+      new Chart(canvas, {
         data,
         options: {
           animation: false,
@@ -65,17 +65,8 @@ export class BlockChart extends LitElement {
             txs: { position: 'right', beginAtZero: true, ticks: { color: text, precision: 0 }, grid: { display: false } },
           },
         },
-      });
-    } else {
-      this.#chart.data = data;
-      this.#chart.update();
-    }
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.#chart?.destroy();
-    this.#chart = undefined;
+      }),
+    );
   }
 }
 

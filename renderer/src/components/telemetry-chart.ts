@@ -1,6 +1,7 @@
 import { msg, updateWhenLocaleChanges } from '@lit/localize';
 import { Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
 import { LitElement, css, html, type PropertyValues, type TemplateResult } from 'lit';
+import { ChartController, chartColours } from '../controllers/chart-controller.ts';
 import type { TelemetrySeries } from '../lib/telemetry-series.ts';
 
 Chart.register(Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
@@ -23,7 +24,7 @@ export class TelemetryChart extends LitElement {
 
   declare series: TelemetrySeries;
   declare locale: string;
-  #chart: Chart<'line', { x: number; y: number }[]> | undefined;
+  readonly #chart = new ChartController<Chart<'line', { x: number; y: number }[]>>(this);
 
   constructor() {
     super();
@@ -41,9 +42,7 @@ export class TelemetryChart extends LitElement {
     this.dataset.points = String(this.series.count);
     const canvas = this.renderRoot.querySelector('canvas');
     if (canvas === null) return;
-    const style = getComputedStyle(this);
-    const text = style.getPropertyValue('--sl-color-neutral-700').trim() || '#444';
-    const grid = style.getPropertyValue('--sl-color-neutral-200').trim() || '#ddd';
+    const { text, grid } = chartColours(this);
     const metrics = this.series.metrics;
     const data = {
       datasets: metrics.map((series, index) => ({
@@ -58,8 +57,8 @@ export class TelemetryChart extends LitElement {
     };
     const locale = this.locale;
     const time = (value: number | string) => new Date(Number(value)).toLocaleTimeString(locale);
-    if (this.#chart === undefined) {
-      this.#chart = new Chart(canvas, {
+    this.#chart.draw(data, () =>
+      new Chart(canvas, {
         type: 'line',
         data,
         options: {
@@ -73,17 +72,8 @@ export class TelemetryChart extends LitElement {
             y2: { position: 'right', display: 'auto', ticks: { color: text }, grid: { display: false } },
           },
         },
-      });
-    } else {
-      this.#chart.data = data;
-      this.#chart.update();
-    }
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.#chart?.destroy();
-    this.#chart = undefined;
+      }),
+    );
   }
 }
 
