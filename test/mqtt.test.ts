@@ -5,6 +5,8 @@ import mqtt from 'mqtt';
 import { signTelemetryBatch } from '../node-core/src/contracts/telemetry-batch.ts';
 import { signingKeyFromSeed } from '../node-core/src/crypto/ed25519.ts';
 import { readDeviceKeyFile } from '../node-core/src/node/telemetry-simulator.ts';
+import { MqttIngest } from '../node-core/src/node/mqtt-ingest.ts';
+import { systemClock } from '../node-core/src/node/clock.ts';
 import type { TelemetryQueryJson, TelemetryStatsJson } from '../node-core/src/api/telemetry-methods.ts';
 import { describeResult, killStrays, rpcResult, runCli, startNode, stdoutJson, tempDir, waitUntil, type RunningNode } from './support/cli.ts';
 import { MOSQUITTO_BIN, startMosquitto, type Broker } from './support/mosquitto.ts';
@@ -97,6 +99,33 @@ describe('telemetry over MQTT with a real mosquitto', { timeout: 180_000, skip: 
       await waitUntil(async () => (await stats()).mqtt?.accepted === before.accepted + 1, 'the good batch to be accepted', 15_000, 50);
     } finally {
       await client.endAsync();
+    }
+  });
+
+  test('a batch the node fails to store is not acknowledged and the broker delivers it again', async () => {
+    const seen: string[] = [];
+    let failures = 0;
+    const ingest = new MqttIngest({ url: broker.url, topicPrefix: 'ingot/failing', clientId: 'ingot-failing-store-test' }, async (bytes) => {
+      seen.push(Buffer.from(bytes).toString());
+      if (failures-- > 0) throw new Error('the store could not write');
+      return { duplicate: false };
+    }, systemClock);
+    const client = await mqtt.connectAsync(broker.url, { connectTimeout: 5_000 });
+    try {
+      await waitUntil(async () => ingest.stats.state === 'connected', 'the ingest to connect', 15_000, 20);
+      // Let the subscription reach the broker before publishing.
+      await waitUntil(async () => { await client.publishAsync(`ingot/failing/${'0'.repeat(40)}`, Buffer.from('probe'), { qos: 1 }); return seen.length > 0; }, 'the subscription', 15_000, 200);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const accepted = ingest.stats.accepted;
+      failures = 1;
+      await client.publishAsync(`ingot/failing/${'a'.repeat(40)}`, Buffer.from('batch'), { qos: 1 });
+      await waitUntil(async () => ingest.stats.accepted === accepted + 1, 'the batch to be delivered again and stored', 15_000, 50);
+      assert.deepEqual(seen.filter((s) => s === 'batch').length, 2, JSON.stringify(seen));
+      assert.equal(ingest.stats.failed, 1);
+      assert.ok(ingest.stats.reconnects >= 1);
+    } finally {
+      await client.endAsync();
+      await ingest.close();
     }
   });
 

@@ -9,8 +9,10 @@ import type { Clock } from './clock.ts';
  * QoS 1 and takes each message's payload as one encoded batch. A QoS 1 message is acknowledged to
  * the broker only after the batch is stored (or refused for good), so the broker keeps what the node
  * has not stored. Malformed and refused messages are counted, logged (at most one line every few
- * seconds) and acknowledged; nothing a publisher sends can stop the node. A lost connection is
- * retried with backoff, 0.5 s doubling to 30 s.
+ * seconds) and acknowledged; nothing a publisher sends can stop the node. A batch the node could not
+ * store (busy for too long, a failing store) is not acknowledged: the node drops the connection and
+ * reconnects, and the persistent session (clean: false, a client id stable for the node) makes the
+ * broker deliver it again. A lost connection is retried with backoff, 0.5 s doubling to 30 s.
  */
 
 export interface MqttConfig {
@@ -18,7 +20,17 @@ export interface MqttConfig {
   readonly url: string;
   /** Topics are `<topicPrefix>/<device id>`; `ingot/telemetry` unless set. */
   readonly topicPrefix?: string | undefined;
+  /** The MQTT client id of the persistent session; `ingot-<first 16 hex of the org id>` when the node sets it, else random. */
+  readonly clientId?: string | undefined;
 }
+
+/** The stable client id of a node's session: one per organisation's node on a broker. */
+export function mqttClientIdFor(orgId: string): string {
+  return `ingot-${orgId.slice(0, 16)}`;
+}
+
+/** A batch the node could not store; the message is not acknowledged so the broker delivers it again. */
+class StoreFailed extends Error {}
 
 export const DEFAULT_TOPIC_PREFIX = 'ingot/telemetry';
 export const MQTT_RECONNECT_MIN_MS = 500;
@@ -84,16 +96,25 @@ export class MqttIngest {
       received: 0, accepted: 0, duplicates: 0, malformed: 0, rejected: 0, failed: 0, reconnects: 0, lastError: null,
     };
     this.#client = mqtt.connect(config.url, {
-      clientId: `ingot-${randomBytes(6).toString('hex')}`,
+      clientId: config.clientId ?? `ingot-${randomBytes(6).toString('hex')}`,
       // Reconnection is ours, with a growing delay; MQTT.js would retry at a fixed period.
       reconnectPeriod: 0,
       connectTimeout: 10_000,
-      clean: true,
+      // A persistent session: the broker keeps unacknowledged and offline messages for this client id.
+      clean: false,
       manualConnect: true,
     });
     // Called for every incoming message before MQTT.js acknowledges it (QoS 1 PUBACK): the batch is stored first.
+    // done(error) makes MQTT.js skip the PUBACK (it neither emits nor closes on it); the node then drops
+    // the connection so that the broker, on the reconnection, delivers the unacknowledged message again.
     this.#client.handleMessage = (packet, done) => {
-      this.#handle(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload).then(() => done(), () => done());
+      this.#handle(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload).then(
+        () => done(),
+        (error: unknown) => {
+          done(error instanceof Error ? error : new Error(String(error)));
+          if (!this.#closed) this.#client.stream?.destroy();
+        },
+      );
     };
     this.#client.on('connect', () => {
       this.#stats.state = 'connected';
@@ -146,10 +167,16 @@ export class MqttIngest {
           await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, BUSY_RETRY_MS));
           continue;
         }
+        const message = error instanceof Error ? error.message : String(error);
         if (code !== undefined && MALFORMED_CODES.has(code)) this.#stats.malformed++;
-        else if (code !== undefined && code.startsWith('TELEMETRY_')) this.#stats.rejected++;
-        else this.#stats.failed++;
-        this.#log(`MQTT: a batch on ${topic} was not accepted: ${code ?? 'ERROR'}: ${error instanceof Error ? error.message : String(error)}`);
+        else if (code !== undefined && code !== 'TELEMETRY_BUSY' && code.startsWith('TELEMETRY_')) this.#stats.rejected++;
+        else {
+          // Not stored, yet not refused: no acknowledgement, the broker delivers it again.
+          this.#stats.failed++;
+          this.#log(`MQTT: a batch on ${topic} could not be stored, it will be delivered again: ${code ?? 'ERROR'}: ${message}`);
+          throw new StoreFailed(message);
+        }
+        this.#log(`MQTT: a batch on ${topic} was not accepted: ${code ?? 'ERROR'}: ${message}`);
         return;
       }
     }
