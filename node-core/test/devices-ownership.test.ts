@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { deviceIdOf, deviceSubject, grantsOf, readDevice } from '../src/contracts/device-state.ts';
+import { readRules } from '../src/contracts/telemetry-state.ts';
 import { signingKeyFromSeed } from '../src/crypto/ed25519.ts';
 import { domainTag, sha256 } from '../src/crypto/hash.ts';
 import { toHex } from '../src/crypto/hex.ts';
@@ -107,4 +108,18 @@ test('a withdrawn or expired offer cannot be accepted; a replaced offer goes to 
   assert.equal((await chain.run(buyer.key, 'device', 'acceptTransfer', { device: id })).code, 'TRANSFER_NOT_RECIPIENT');
   assert.equal((await chain.run(third.key, 'device', 'acceptTransfer', { device: id })).ok, true);
   assert.equal((await readDevice(chain, id))?.owner, third.id);
+});
+
+test('acceptance ends the previous owner\'s telemetry rules along with its grants', async () => {
+  const { maker, buyer, chain } = setup();
+  const id = await registered(chain, maker);
+  const rule = await chain.run(maker.key, 'telemetry', 'setRule', { device: id, name: 'hot', metric: 'temperature', above: 8_000 });
+  assert.equal(rule.ok, true, rule.message);
+  assert.equal((await readRules(chain, id)).length, 1);
+  assert.equal((await chain.run(maker.key, 'device', 'offerTransfer', { device: id, to: buyer.id, expiresAt: chain.time + DAY })).ok, true);
+  const accepted = await chain.run(buyer.key, 'device', 'acceptTransfer', { device: id });
+  assert.equal(accepted.ok, true, accepted.message);
+  assert.deepEqual(await readRules(chain, id), [], 'the rules made by the previous owner end with the transfer');
+  const again = await chain.run(buyer.key, 'telemetry', 'setRule', { device: id, name: 'cold', metric: 'temperature', below: -25_000 });
+  assert.equal(again.ok, true, again.message);
 });

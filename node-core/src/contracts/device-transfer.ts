@@ -4,12 +4,14 @@ import { deviceId, timestamp } from './device-schemas.ts';
 import { existingDevice, ownedDevice, refuseDecommissioned } from './device-registry.ts';
 import { DEVICE_LIMITS, deviceSubject, ownedKey, readOffer, writeDevice, writeGrants, writeOffer } from './device-state.ts';
 import { readOrg } from './membership-state.ts';
+import { writeRules } from './telemetry-state.ts';
 import { orgId } from './schemas.ts';
 
 /**
  * Two-sided ownership transfer: the owner offers, the recipient accepts. Nothing about the device
  * changes until the acceptance commits; the owner may withdraw an open offer, and an offer past its
- * expiry (by block time) cannot be accepted. Acceptance ends every grant the previous owner made.
+ * expiry (by block time) cannot be accepted. Acceptance ends every grant and telemetry rule the
+ * previous owner made.
  */
 
 export const offerTransfer = defineMethod({
@@ -72,6 +74,8 @@ export const acceptTransfer = defineMethod({
     state.delete(ownedKey(device.owner, device.id));
     state.set(ownedKey(signer.id, device.id), new Uint8Array([1]));
     writeGrants(state, device.id, []);
+    // Threshold rules (and whom their alerts assign maintenance to) are the previous owner's too.
+    writeRules(state, device.id, []);
     writeOffer(state, device.id, undefined);
   },
 });
