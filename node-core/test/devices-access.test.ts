@@ -113,6 +113,9 @@ test('lifecycle events: the owner or a maintain grantee in its window; decommiss
   assert.equal(await hasPermission(chain, device, fleet.id, 'read-history', chain.time), true, 'history stays readable');
   assert.equal(await hasPermission(chain, device, fleet.id, 'operate', chain.time), false, 'nobody operates a decommissioned device');
   assert.equal(await hasPermission(chain, device, owner.id, 'operate', chain.time), false);
+  assert.equal((await chain.run(owner.key, 'device', 'setPolicy', { device, grantee: service.id, permissions: ['read-history'] })).code, 'DEVICE_DECOMMISSIONED', 'no new grant');
+  assert.equal((await chain.run(owner.key, 'device', 'setPolicy', { device, grantee: fleet.id, permissions: ['read-history'] })).code, 'DEVICE_DECOMMISSIONED', 'no changed grant');
+  assert.equal((await chain.run(owner.key, 'device', 'setPolicy', { device, grantee: fleet.id, permissions: [] })).ok, true, 'revoking stays possible');
 });
 
 test('recordToken: by the owner, for a grantee holding the permission at block time, expiring within five minutes, each id once', async () => {

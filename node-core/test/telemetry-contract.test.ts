@@ -64,4 +64,13 @@ describe('telemetry contract', { timeout: 60_000 }, () => {
     for (let i = 0; i < 16; i++) assert.equal(await call('setRule', { device, name: `r${i}`, metric: 'temperature', below: -i }), '');
     assert.equal(await call('setRule', { device, name: 'r16', metric: 'temperature', below: 0 }), 'RULES_FULL');
   });
+
+  test('a decommissioned device takes no rule and no alert', async () => {
+    const device = ids[4] as string;
+    assert.equal(await call('setRule', { device, name: 'hot', metric: 'temperature', above: 8_000 }), '');
+    const event = await node.rpc('tx.submit', { contract: 'device', method: 'recordEvent', payload: { device, kind: 'decommissioned' }, waitForCommit: true });
+    assert.equal((event.result as { receipt: { code: string } } | undefined)?.receipt.code, '', JSON.stringify(event));
+    assert.equal(await call('setRule', { device, name: 'cold', metric: 'temperature', below: 0 }), 'DEVICE_DECOMMISSIONED');
+    assert.equal(await call('recordAlert', { device, rule: 'hot', from: 1000, to: 5000, value: 9_500, seq: 3 }), 'DEVICE_DECOMMISSIONED');
+  });
 });

@@ -29,6 +29,8 @@ export const setPolicy = defineMethod({
     const grants = await grantsOf(state, device.id);
     const earlier = grants.find((g) => g.grantee === payload.grantee);
     const revoking = payload.permissions.length === 0;
+    // A decommissioned device takes no new grant; revoking one stays possible.
+    if (!revoking && device.status !== 'active') throw new ContractError('DEVICE_DECOMMISSIONED', `device ${device.id} is decommissioned`);
     let kind: Grant['kind'];
     if ((await readOrg(state, payload.grantee)) !== undefined) kind = 'org';
     else if ((await readDevice(state, payload.grantee)) !== undefined) kind = 'device';

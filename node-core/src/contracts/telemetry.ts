@@ -120,6 +120,7 @@ const recordAlert = defineMethod({
     .refine((p) => p.from <= p.to, { message: 'from is after to', path: ['to'] }),
   async execute({ block, tx, signer, state, about }, payload) {
     const device = await ownedDevice(state, payload.device, signer.id);
+    if (device.status !== 'active') throw new ContractError('DEVICE_DECOMMISSIONED', `device ${device.id} is decommissioned`);
     const rule = (await readRules(state, device.id)).find((r) => r.name === payload.rule);
     if (rule === undefined) throw new ContractError('RULE_UNKNOWN', `device ${device.id} has no rule ${payload.rule}`);
     const key = alertKey(device.id, rule.name, payload.from);
