@@ -182,6 +182,43 @@ describe('telemetry ingestion through a running node', { timeout: 120_000 }, () 
     assert.equal(((await node.rpc('telemetry.stats')).result as { alerts: { raised: number } }).alerts.raised, 1);
   });
 
+  test('a batch whose store failed while a later seq was stored can be sent again', async () => {
+    const key = keyOf(31);
+    const id = await register(node, key, 'SN-RETRY');
+    const store = node.node.telemetry.store;
+    const put = store.put.bind(store);
+    let failOnce = true;
+    let putStarted: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => { putStarted = resolve; });
+    store.put = async (entry) => {
+      if (entry.device === id && entry.seq === 1 && failOnce) {
+        failOnce = false;
+        putStarted();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        throw new Error('disk full');
+      }
+      return put(entry);
+    };
+    try {
+      const first = signTelemetryBatch({ v: 1, device: key.publicKey, seq: 1, points: temperatures(3, T0, () => 1) }, key);
+      const second = signTelemetryBatch({ v: 1, device: key.publicKey, seq: 2, points: temperatures(3, T0 + 10_000, () => 2) }, key);
+      const failing = submit(node, first);
+      await started;
+      const later = await submit(node, second);
+      assert.equal(later.error, undefined, JSON.stringify(later.error));
+      assert.notEqual((await failing).error, undefined, 'the first store failed');
+      const retried = await submit(node, first);
+      assert.equal(retried.error, undefined, JSON.stringify(retried.error));
+      assert.equal((retried.result as { duplicate: boolean }).duplicate, false);
+      const again = await submit(node, first);
+      assert.equal((again.result as { duplicate: boolean }).duplicate, true, 'once stored it is a duplicate');
+      const query = await node.rpc('telemetry.query', { deviceId: id, limit: 10 });
+      assert.equal((query.result as { points: unknown[] }).points.length, 6);
+    } finally {
+      store.put = put;
+    }
+  });
+
   test('a batch altered in the store after anchoring is reported as a mismatch by the query', async () => {
     const points = temperatures(50, T0 + 4_000_000, () => -5_000);
     const batch = signTelemetryBatch({ v: 1, device: device.publicKey, seq: 40, points }, device);

@@ -88,6 +88,8 @@ export interface TelemetryStats {
 /** Codes of anchor refusals that retrying will not change. */
 const FINAL_ANCHOR_CODES = new Set(['DEVICE_UNKNOWN', 'DEVICE_NOT_OWNER', 'PAYLOAD_INVALID']);
 const ANCHOR_ATTEMPTS_MAX = 8;
+/** Failed seqs kept open for a retry, per device. */
+const RETRYABLE_SEQS_MAX = 256;
 
 const excess = (rule: Rule, value: number): number =>
   Math.max(rule.above !== null ? value - rule.above : -Infinity, rule.below !== null ? rule.below - value : -Infinity);
@@ -100,6 +102,8 @@ export class TelemetryService {
   readonly #anchorsInFlightMax: number;
   readonly #submissionsMax: number;
   readonly #lastSeq = new Map<string, number>();
+  /** Per device, seqs below the high-water mark whose store failed: they may be sent again. */
+  readonly #retryable = new Map<string, Set<number>>();
   readonly #queue: AnchorEntry[] = [];
   #inFlight = 0;
   #timer: { cancel(): void } | undefined;
@@ -213,7 +217,11 @@ export class TelemetryService {
     const accepted = { device, seq: body.seq, count: points.length, root: toHex(root) };
 
     const last = await this.#lastSeqOf(device);
-    if (last !== undefined && body.seq <= last) {
+    // A seq whose store failed after a later one was reserved may be sent again; taking it out of
+    // the set reserves it (a second copy arriving meanwhile is refused as replayed).
+    const retrying = this.#retryable.get(device)?.delete(body.seq) === true;
+    if (this.#retryable.get(device)?.size === 0) this.#retryable.delete(device);
+    if (!retrying && last !== undefined && body.seq <= last) {
       const stored = await this.store.batch(device, body.seq);
       if (stored !== undefined && bytesEqual(stored, bytes)) {
         this.#stats.duplicates++;
@@ -221,13 +229,16 @@ export class TelemetryService {
       }
       this.#reject('TELEMETRY_SEQ_REPLAYED', `device ${device} has sent batch ${last} already; seq must increase (got ${body.seq})`);
     }
-    this.#lastSeq.set(device, body.seq);
+    if (!retrying) this.#lastSeq.set(device, body.seq);
     const from = (points[0] as TelemetryPoint).t;
     const to = (points.at(-1) as TelemetryPoint).t;
     try {
       await this.store.put({ device, seq: body.seq, bytes, from, to, count: points.length, root, received: this.#node.clock.now() });
     } catch (error) {
-      if (this.#lastSeq.get(device) === body.seq) this.#lastSeq.set(device, last ?? -1);
+      // Nothing was stored: the seq must stay open for a retry. When no later seq was reserved
+      // meanwhile the high-water mark goes back; else the seq is remembered as retryable.
+      if (!retrying && this.#lastSeq.get(device) === body.seq) this.#lastSeq.set(device, last ?? -1);
+      else this.#markRetryable(device, body.seq);
       throw error;
     }
     this.#stats.accepted.batches++;
@@ -235,6 +246,17 @@ export class TelemetryService {
     this.#enqueue({ device, seq: body.seq, root, count: points.length, from, to, attempts: 0 });
     this.#evaluateRules(device, body.seq, points).catch((error: unknown) => console.error(`telemetry: rules of device ${device} failed:`, error));
     return { ...accepted, duplicate: false };
+  }
+
+  #markRetryable(device: string, seq: number): void {
+    let seqs = this.#retryable.get(device);
+    if (seqs === undefined) this.#retryable.set(device, (seqs = new Set()));
+    seqs.add(seq);
+    // Bounded: the oldest failed seqs are given up first.
+    for (const oldest of seqs) {
+      if (seqs.size <= RETRYABLE_SEQS_MAX) break;
+      seqs.delete(oldest);
+    }
   }
 
   async #lastSeqOf(device: string): Promise<number | undefined> {
