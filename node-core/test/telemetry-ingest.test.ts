@@ -219,6 +219,53 @@ describe('telemetry ingestion through a running node', { timeout: 120_000 }, () 
     }
   });
 
+  test('rules are evaluated batch after batch even when reading the rules is slow for the first', async () => {
+    const key = keyOf(41);
+    const id = await register(node, key, 'SN-ORDER');
+    const setRule = await node.rpc('tx.submit', {
+      contract: 'telemetry', method: 'setRule', waitForCommit: true,
+      payload: { device: id, name: 'warm', metric: 'temperature', above: 0, forSeconds: 4 },
+    });
+    assert.equal((setRule.result as { receipt: { ok: boolean } }).receipt.ok, true, JSON.stringify(setRule.result));
+    const ledger = node.node.ledger as unknown as { get(key: string): Promise<Uint8Array | undefined> };
+    const get = ledger.get.bind(ledger);
+    let slowOnce = true;
+    ledger.get = async (stateKey: string) => {
+      if (slowOnce && stateKey === `telemetry-rules/${id}`) {
+        slowOnce = false;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      return get(stateKey);
+    };
+    try {
+      const start = T0 + 9_000_000;
+      // Above 0 from start to start + 5 s, across two batches: one alert from the start, fired at start + 4 s.
+      const first = signTelemetryBatch({ v: 1, device: key.publicKey, seq: 1, points: temperatures(3, start, () => 1_000) }, key);
+      const second = signTelemetryBatch({ v: 1, device: key.publicKey, seq: 2, points: temperatures(3, start + 3_000, () => 1_000) }, key);
+      assert.equal((await submit(node, first)).error, undefined);
+      assert.equal((await submit(node, second)).error, undefined);
+      const deadline = Date.now() + 10_000;
+      let alert;
+      while ((alert = await readAlert(node.node.ledger, id, 'warm', start)) === undefined && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.ok(alert !== undefined, 'the alert spanning both batches is on the ledger');
+      assert.equal(alert.to, start + 4_000);
+      assert.equal(alert.seq, 2);
+      // Removing the rule drops its state.
+      const held = node.node.telemetry.ruleStatesHeld;
+      assert.ok(held >= 1);
+      const removed = await node.rpc('tx.submit', { contract: 'telemetry', method: 'removeRule', payload: { device: id, name: 'warm' }, waitForCommit: true });
+      assert.equal((removed.result as { receipt: { ok: boolean } }).receipt.ok, true, JSON.stringify(removed.result));
+      const until = Date.now() + 2_000;
+      while (node.node.telemetry.ruleStatesHeld !== held - 1 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(node.node.telemetry.ruleStatesHeld, held - 1, 'the removed rule\'s state is gone');
+    } finally {
+      delete (ledger as { get?: unknown }).get;
+      if (ledger.get === undefined) ledger.get = get;
+    }
+  });
+
   test('a batch altered in the store after anchoring is reported as a mismatch by the query', async () => {
     const points = temperatures(50, T0 + 4_000_000, () => -5_000);
     const batch = signTelemetryBatch({ v: 1, device: device.publicKey, seq: 40, points }, device);

@@ -90,6 +90,8 @@ const FINAL_ANCHOR_CODES = new Set(['DEVICE_UNKNOWN', 'DEVICE_NOT_OWNER', 'PAYLO
 const ANCHOR_ATTEMPTS_MAX = 8;
 /** Failed seqs kept open for a retry, per device. */
 const RETRYABLE_SEQS_MAX = 256;
+/** Batches waiting for their rule evaluation, per device; beyond it a batch's points are not evaluated (and logged). */
+const RULE_EVALUATIONS_QUEUED_MAX = 1024;
 
 const excess = (rule: Rule, value: number): number =>
   Math.max(rule.above !== null ? value - rule.above : -Infinity, rule.below !== null ? rule.below - value : -Infinity);
@@ -111,7 +113,10 @@ export class TelemetryService {
   #closed = false;
   readonly #idle = new Set<() => void>();
   readonly #rulesCache = new Map<string, Rule[]>();
-  readonly #ruleStates = new Map<string, RuleState>();
+  /** Per device, the state of each rule, keyed `<name>/<height it was set at>`. */
+  readonly #ruleStates = new Map<string, Map<string, RuleState>>();
+  /** Per device, the chain of rule evaluations, run one batch after the other in the order they were stored. */
+  readonly #evaluations = new Map<string, { tail: Promise<void>; queued: number }>();
   #unsubscribe: (() => void) | undefined;
   #mqtt: MqttIngest | undefined;
   #recovered: Promise<void> = Promise.resolve();
@@ -140,7 +145,10 @@ export class TelemetryService {
   attach(host: TelemetryHost): void {
     this.#host = host;
     // Rules may change with any block; they are read again after it.
-    this.#unsubscribe = host.onBlock(() => this.#rulesCache.clear());
+    this.#unsubscribe = host.onBlock((block) => {
+      this.#rulesCache.clear();
+      this.#forgetRuleStates(block);
+    });
     this.#recovered = this.#recover().catch((error: unknown) => {
       if (!this.#closed) console.error('telemetry: could not resume the pending anchors:', error);
     });
@@ -169,6 +177,13 @@ export class TelemetryService {
   /** MQTT subscription state and counts; undefined when the node is not subscribed to a broker. */
   get mqtt(): MqttStats | undefined {
     return this.#mqtt?.stats;
+  }
+
+  /** How many rule states (one per device and rule being evaluated) the node holds; for tests and diagnostics. */
+  get ruleStatesHeld(): number {
+    let held = 0;
+    for (const states of this.#ruleStates.values()) held += states.size;
+    return held;
   }
 
   get stats(): TelemetryStats {
@@ -244,7 +259,7 @@ export class TelemetryService {
     this.#stats.accepted.batches++;
     this.#stats.accepted.points += points.length;
     this.#enqueue({ device, seq: body.seq, root, count: points.length, from, to, attempts: 0 });
-    this.#evaluateRules(device, body.seq, points).catch((error: unknown) => console.error(`telemetry: rules of device ${device} failed:`, error));
+    this.#queueEvaluation(device, body.seq, points);
     return { ...accepted, duplicate: false };
   }
 
@@ -433,8 +448,51 @@ export class TelemetryService {
     if (rules === undefined) {
       rules = await readRules(this.#node.ledger, device);
       this.#rulesCache.set(device, rules);
+      // The state of a rule no longer on the ledger (removed, replaced, ended by a transfer) goes.
+      const states = this.#ruleStates.get(device);
+      if (states !== undefined) {
+        const live = new Set(rules.map((r) => `${r.name}/${r.height}`));
+        for (const key of states.keys()) if (!live.has(key)) states.delete(key);
+        if (states.size === 0) this.#ruleStates.delete(device);
+      }
     }
     return rules;
+  }
+
+  /** Drops the rule states of the devices whose rules a committed block removed or ended. */
+  #forgetRuleStates(block: CommittedBlock): void {
+    block.txs.forEach((tx, i) => {
+      if (block.receipts[i]?.ok !== true) return;
+      const { contract, method } = tx.body;
+      const payload = tx.body.payload as Record<string, unknown>;
+      if (typeof payload.device !== 'string') return;
+      if (contract === 'device' && method === 'acceptTransfer') this.#ruleStates.delete(payload.device);
+      else if (contract === 'telemetry' && method === 'removeRule' && typeof payload.name === 'string') {
+        const states = this.#ruleStates.get(payload.device);
+        if (states === undefined) return;
+        for (const key of states.keys()) if (key.startsWith(`${payload.name}/`)) states.delete(key);
+        if (states.size === 0) this.#ruleStates.delete(payload.device);
+      }
+    });
+  }
+
+  /** Evaluates the batch's points after the device's earlier batches, so an episode spanning batches is seen in order. */
+  #queueEvaluation(device: string, seq: number, points: readonly TelemetryPoint[]): void {
+    let chain = this.#evaluations.get(device);
+    if (chain === undefined) this.#evaluations.set(device, (chain = { tail: Promise.resolve(), queued: 0 }));
+    if (chain.queued >= RULE_EVALUATIONS_QUEUED_MAX) {
+      console.warn(`telemetry: rules of device ${device} not evaluated for batch ${seq}: ${RULE_EVALUATIONS_QUEUED_MAX} batches wait already`);
+      return;
+    }
+    chain.queued++;
+    const own = chain;
+    own.tail = own.tail
+      .then(() => this.#evaluateRules(device, seq, points))
+      .catch((error: unknown) => console.error(`telemetry: rules of device ${device} failed:`, error))
+      .finally(() => {
+        own.queued--;
+        if (own.queued === 0 && this.#evaluations.get(device) === own) this.#evaluations.delete(device);
+      });
   }
 
   /**
@@ -445,11 +503,13 @@ export class TelemetryService {
   async #evaluateRules(device: string, seq: number, points: readonly TelemetryPoint[]): Promise<void> {
     const rules = await this.#rules(device);
     for (const rule of rules) {
-      const key = `${device}/${rule.name}/${rule.height}`;
-      let state = this.#ruleStates.get(key);
+      const key = `${rule.name}/${rule.height}`;
+      let states = this.#ruleStates.get(device);
+      if (states === undefined) this.#ruleStates.set(device, (states = new Map()));
+      let state = states.get(key);
       if (state === undefined) {
         state = { since: undefined, worst: 0, fired: false };
-        this.#ruleStates.set(key, state);
+        states.set(key, state);
       }
       for (const point of points) {
         if (point.metric !== rule.metric) continue;
