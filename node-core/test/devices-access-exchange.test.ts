@@ -170,6 +170,13 @@ describe('access tokens between organisations over /ingot/access/1.0.0', { timeo
       await waitFor(() => owner.host.node.ledger.head.height >= at, 'the owner to have the grantee\'s device', 20_000);
       assert.equal(await refusal(ownerPeer, request('operate', theirs)), 'DEVICE_NOT_OWNER');
       assert.equal(issued.length, 1);
+      // An unexpected failure while issuing is answered with a code, not a failed stream.
+      const failing = new AccessExchange({
+        ledger: owner.host.node.ledger, network, orgId: () => ownerOrg, now: () => Date.now(), onBlock: () => () => {},
+        issue: () => Promise.reject(new Error('the mempool is gone')),
+      });
+      const failed = decodeAccessResponse(await failing.serve(granteePeer, request('maintain')));
+      assert.deepEqual(failed.t === 'error' ? failed.code : failed.t, 'ACCESS_REQUEST_FAILED');
     } finally {
       await network.stop();
       await setPolicy([]);

@@ -216,6 +216,19 @@ describe('raw telemetry between organisations over /ingot/telemetry/1.0.0', { ti
       await assert.rejects(exchange.fetch({ deviceId, limit: 10 }), (error: unknown) => error instanceof IngotError && error.code === 'TELEMETRY_RESPONSE_MALFORMED');
       answer = encodeTelemetryFetchResponse({ t: 'error', code: 'PERMISSION_DENIED', message: 'no grant' });
       await assert.rejects(exchange.fetch({ deviceId, limit: 10 }), (error: unknown) => error instanceof IngotError && error.code === 'PERMISSION_DENIED');
+      // The owner's side (on the reader's ledger, the owner's node being gone): an unexpected failure (here reading the ledger) is answered with a code, not a failed stream.
+      const realLedger = reader.host.node.ledger;
+      const failingLedger = new Proxy(realLedger, {
+        get(target, prop) {
+          if (prop === 'get') return () => Promise.reject(new Error('disk read failed'));
+          const value: unknown = Reflect.get(target, prop, target);
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      const failing = new TelemetryExchange({ ledger: failingLedger, network: liar, orgId: () => 'ee'.repeat(20), store: () => reader.host.node.telemetry.store });
+      const request = encodeTelemetryFetchRequest({ v: 1, device: Buffer.from(deviceId, 'hex'), from: null, to: null, metric: null, limit: 10, after: null });
+      const failed = decodeTelemetryFetchResponse(await failing.serve('requester', request));
+      assert.equal(failed.t === 'error' ? failed.code : failed.t, 'TELEMETRY_FETCH_FAILED');
     } finally {
       await requester.stop();
       await liar.stop();

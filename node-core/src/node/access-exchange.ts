@@ -76,8 +76,13 @@ export class AccessExchange {
     try {
       response = await this.#answer(from, requestBytes);
     } catch (error) {
-      if (!(error instanceof IngotError)) throw error;
-      response = { t: 'error', code: ERROR_CODE.test(error.code) ? error.code : 'ACCESS_REQUEST_FAILED', message: error.message.slice(0, 512) };
+      if (error instanceof IngotError) {
+        response = { t: 'error', code: ERROR_CODE.test(error.code) ? error.code : 'ACCESS_REQUEST_FAILED', message: error.message.slice(0, 512) };
+      } else {
+        // An unexpected failure (store, ledger, issuing): the peer gets a coded answer, the cause stays in this node's log.
+        console.error(`access: the request from ${from} failed:`, error);
+        response = { t: 'error', code: 'ACCESS_REQUEST_FAILED', message: 'the owner\'s node could not answer the request' };
+      }
     }
     return encodeAccessResponse(response);
   }

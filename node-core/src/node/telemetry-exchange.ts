@@ -77,8 +77,13 @@ export class TelemetryExchange {
     try {
       response = await this.#answer(from, requestBytes);
     } catch (error) {
-      if (!(error instanceof IngotError)) throw error;
-      response = { t: 'error', code: ERROR_CODE.test(error.code) ? error.code : 'TELEMETRY_FETCH_FAILED', message: error.message.slice(0, 512) };
+      if (error instanceof IngotError) {
+        response = { t: 'error', code: ERROR_CODE.test(error.code) ? error.code : 'TELEMETRY_FETCH_FAILED', message: error.message.slice(0, 512) };
+      } else {
+        // An unexpected failure (store, ledger): the peer gets a coded answer, the cause stays in this node's log.
+        console.error(`telemetry: the fetch from ${from} failed:`, error);
+        response = { t: 'error', code: 'TELEMETRY_FETCH_FAILED', message: 'the owner\'s node could not answer the fetch' };
+      }
     }
     return encodeTelemetryFetchResponse(response);
   }
