@@ -222,6 +222,9 @@ describe('access tokens between organisations over /ingot/access/1.0.0', { timeo
       // Signed by the owner's key, but not recorded in the block it names: the ledger has no such issuance.
       answering(token());
       await assert.rejects(get(), coded('ACCESS_TOKEN_UNRECORDED'));
+      // Signed by the owner's key, naming a block this ledger does not reach in time: not returned unchecked.
+      answer = encodeAccessResponse({ t: 'token', token: token(), tx: new Uint8Array(32).fill(1), height: ledger.head.height + 1_000 });
+      await assert.rejects(get(), (error: unknown) => coded('ACCESS_TOKEN_UNRECORDED')(error) && /did not reach/.test((error as Error).message));
       answer = new Uint8Array([0xa1, 0x61, 0x74]);
       await assert.rejects(get(), coded('ACCESS_RESPONSE_MALFORMED'));
       answer = encodeAccessResponse({ t: 'error', code: 'PERMISSION_DENIED', message: 'no grant' });

@@ -110,7 +110,9 @@ export class AccessExchange {
    * and checks it offline (the owner's signing key on this ledger, device, permission, grantee,
    * consortium, time) before returning it. Refusals keep the owner's code; PEER_UNREACHABLE when no
    * node of the owner is connected or none answers; ACCESS_REQUEST_TIMEOUT when one took the
-   * request but did not answer in time (it may have recorded a token all the same).
+   * request but did not answer in time (it may have recorded a token all the same);
+   * ACCESS_TOKEN_UNRECORDED when the token's recording is not on this ledger, also when this ledger
+   * does not reach the recording block within ACCESS_LEDGER_WAIT_MS.
    */
   async request(params: AccessRequestParams): Promise<AccessTokenResult> {
     const { ledger, network } = this.#host;
@@ -138,11 +140,17 @@ export class AccessExchange {
     });
     if (token.issuer !== owner.id) throw new IngotError('ACCESS_TOKEN_OUT_OF_SCOPE', `the token names ${token.issuer} as its issuer, not the owner ${owner.id}`);
     const tokenId = accessTokenIdHex(token);
-    if (reached) {
-      const recorded = await readToken(ledger, tokenId);
-      if (recorded === undefined || recorded.device !== params.device || recorded.grantee !== grantee || recorded.permission !== params.permission || recorded.expiresAt !== token.expiresAt) {
-        throw new IngotError('ACCESS_TOKEN_UNRECORDED', `token ${tokenId} from ${peer} is not recorded on this ledger as issued`, { peer, tokenId });
-      }
+    // A token this ledger cannot check yet is not taken on the owner node's word.
+    if (!reached) {
+      throw new IngotError(
+        'ACCESS_TOKEN_UNRECORDED',
+        `token ${tokenId} from ${peer} names block ${response.height}, which this ledger did not reach within ${ACCESS_LEDGER_WAIT_MS / 1000} s; ask again shortly`,
+        { peer, tokenId, height: response.height },
+      );
+    }
+    const recorded = await readToken(ledger, tokenId);
+    if (recorded === undefined || recorded.device !== params.device || recorded.grantee !== grantee || recorded.permission !== params.permission || recorded.expiresAt !== token.expiresAt) {
+      throw new IngotError('ACCESS_TOKEN_UNRECORDED', `token ${tokenId} from ${peer} is not recorded on this ledger as issued`, { peer, tokenId });
     }
     return {
       hash: toHex(response.tx), height: response.height, token: response.token, tokenId, grantee, notBefore: token.notBefore, expiresAt: token.expiresAt,
