@@ -20,13 +20,13 @@ export interface MqttConfig {
   readonly url: string;
   /** Topics are `<topicPrefix>/<device id>`; `ingot/telemetry` unless set. */
   readonly topicPrefix?: string | undefined;
-  /** The MQTT client id of the persistent session; `ingot-<first 16 hex of the org id>` when the node sets it, else random. */
+  /** The MQTT client id of the persistent session (the node sets `mqttClientIdFor(its peer id)`); random when not given. */
   readonly clientId?: string | undefined;
 }
 
-/** The stable client id of a node's session: one per organisation's node on a broker. */
-export function mqttClientIdFor(orgId: string): string {
-  return `ingot-${orgId.slice(0, 16)}`;
+/** The stable client id of a node's session, from its libp2p peer id: the same across restarts, distinct per node. */
+export function mqttClientIdFor(peerId: string): string {
+  return `ingot-${peerId.slice(-16)}`;
 }
 
 /** A batch the node could not store; the message is not acknowledged so the broker delivers it again. */

@@ -38,6 +38,7 @@ import { TelemetryExchange, type TelemetryFetchParams } from './telemetry-exchan
 import { AccessExchange, type AccessRequestParams, type AccessTokenResult } from './access-exchange.ts';
 import { issueAccessToken } from './devices.ts';
 import { TelemetryService } from './telemetry-service.ts';
+import { mqttClientIdFor } from './mqtt-ingest.ts';
 import type { TelemetryFetchJson } from '../api/telemetry-methods.ts';
 
 /** Blocks a transaction the node signs itself may wait before it expires. */
@@ -289,7 +290,8 @@ export class IngotNode {
       const verifier = options.verifier ?? new WorkerVerifier();
       const clock = options.clock ?? systemClock;
       const join = record === undefined ? undefined : new JoinTracker(record, clock, member);
-      telemetry = await TelemetryService.open(paths.dir, { ...(config.mqtt === undefined ? {} : { mqtt: config.mqtt }) });
+      // The MQTT session is persistent under a client id stable for this node (docs/telemetry.md).
+      telemetry = await TelemetryService.open(paths.dir, { ...(config.mqtt === undefined ? {} : { mqtt: { ...config.mqtt, clientId: mqttClientIdFor(nodeKey.peerId) } }) });
       const node = new IngotNode({ paths, config, nodeKey, ledger, clock, passphrase: options.passphrase, secrets: current, orgKey, orgId, verifier, network, join });
       await node.#run();
       node.#telemetry = telemetry;

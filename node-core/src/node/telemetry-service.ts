@@ -12,7 +12,7 @@ import type { StateReader } from '../ledger/state.ts';
 import type { Transaction } from '../ledger/transaction.ts';
 import type { CommittedBlock } from './block-builder.ts';
 import type { Clock } from './clock.ts';
-import { MqttIngest, mqttClientIdFor, type MqttConfig, type MqttStats } from './mqtt-ingest.ts';
+import { MqttIngest, type MqttConfig, type MqttStats } from './mqtt-ingest.ts';
 import { batchRoot } from './telemetry-root.ts';
 import { TelemetryStore, type BatchAnchor, type BatchIndex, type Settlement } from './telemetry-store.ts';
 
@@ -153,7 +153,7 @@ export class TelemetryService {
       if (!this.#closed) console.error('telemetry: could not resume the pending anchors:', error);
     });
     const mqtt = this.#options.mqtt;
-    if (mqtt !== undefined) this.#mqtt = new MqttIngest({ ...mqtt, clientId: mqtt.clientId ?? mqttClientIdFor(host.orgId) }, (bytes, device) => this.submit(bytes, { expectDevice: device }), host.clock);
+    if (mqtt !== undefined) this.#mqtt = new MqttIngest(mqtt, (bytes, device) => this.submit(bytes, { expectDevice: device }), host.clock);
   }
 
   get #node(): TelemetryHost {
