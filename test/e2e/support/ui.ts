@@ -15,12 +15,25 @@ export async function startUi(dataDir: string): Promise<RunningNode> {
 
 export const uiAddress = (node: RunningNode) => `http://127.0.0.1:${node.api.port}/#token=${node.api.token}`;
 
-/** Waits out the listbox's open and close animations, which would swallow a click. */
+/**
+ * Waits out the listbox's open and close animations, which would swallow a click; a click still
+ * lost (the page re-rendering under it on a new block) is made again, a bounded number of times.
+ */
 export async function chooseOption(page: Page, selectId: string, value: string): Promise<void> {
-  await byTestId(page, selectId).click();
-  await page.locator(`[data-testid="${selectId}"][open]`).waitFor();
-  await page.locator(`[data-testid="${selectId}"] sl-option[value="${value}"]`).click();
-  await page.locator(`[data-testid="${selectId}"][open]`).waitFor({ state: 'detached' });
+  const select = byTestId(page, selectId);
+  const open = page.locator(`[data-testid="${selectId}"][open]`);
+  for (let attempt = 1; ; attempt++) {
+    if ((await open.count()) === 0) await select.click();
+    await open.waitFor();
+    await page.locator(`[data-testid="${selectId}"] sl-option[value="${value}"]`).click();
+    try {
+      await open.waitFor({ state: 'detached', timeout: 3_000 });
+      break;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
+  assert.equal(await select.evaluate((element) => (element as unknown as { value: string }).value), value, `${selectId} holds the option chosen`);
   await page.locator(`[data-testid="${selectId}"] sl-popup [part~="popup"]`).waitFor({ state: 'hidden' });
 }
 
