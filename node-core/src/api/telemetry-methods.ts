@@ -151,16 +151,21 @@ export interface TelemetryStatsJson {
   alerts: { raised: number; failed: number };
   /** Present when the node subscribes to an MQTT broker. */
   mqtt?: {
+    /** The broker, without credentials. */
     url: string;
     topic: string;
     state: 'connecting' | 'connected' | 'reconnecting' | 'closed';
     received: number;
     accepted: number;
     duplicates: number;
+    /** Messages that are no batch at all: a topic without a device id, bytes that do not decode. */
     malformed: number;
+    /** Well-formed batches refused: bad signature, unknown or decommissioned device, replayed seq, … */
     rejected: number;
+    /** Batches the node could not store (busy for too long, failing disk); not acknowledged as stored. */
     failed: number;
     reconnects: number;
+    /** The last connection error, or null. */
     lastError: string | null;
   };
 }

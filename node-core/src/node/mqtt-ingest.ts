@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
+import type { TelemetryStatsJson } from '../api/telemetry-methods.ts';
 import { IngotError } from '../codec/errors.ts';
 import type { Clock } from './clock.ts';
 
@@ -40,24 +41,8 @@ const LOG_INTERVAL_MS = 5_000;
 const BUSY_RETRIES = 20;
 const BUSY_RETRY_MS = 100;
 
-export interface MqttStats {
-  /** The broker, without credentials. */
-  url: string;
-  topic: string;
-  state: 'connecting' | 'connected' | 'reconnecting' | 'closed';
-  received: number;
-  accepted: number;
-  duplicates: number;
-  /** Messages that are no batch at all: a topic without a device id, bytes that do not decode. */
-  malformed: number;
-  /** Well-formed batches refused: bad signature, unknown or decommissioned device, replayed seq, … */
-  rejected: number;
-  /** Batches the node could not store (busy for too long, failing disk); not acknowledged as stored. */
-  failed: number;
-  reconnects: number;
-  /** The last connection error, or null. */
-  lastError: string | null;
-}
+/** What the node reports of its MQTT subscription (`telemetry.stats`). */
+export type MqttStats = NonNullable<TelemetryStatsJson['mqtt']>;
 
 const DEVICE_ID = /^[0-9a-f]{40}$/;
 const MALFORMED_CODES = new Set(['TELEMETRY_MALFORMED', 'TELEMETRY_TOO_LARGE', 'TELEMETRY_WRONG_DEVICE']);
