@@ -127,7 +127,10 @@ test('registers a device with a generated key, grants and revokes access for a s
       await watched.screenshot('device-access');
       await grant.locator('[data-testid="grant-revoke"]').click();
       await byTestId(page, 'grants-empty').waitFor({ timeout: 30_000 });
-      assert.equal(await page.locator('[data-testid="timeline-entry"][data-method="device.setPolicy"]').count(), 2);
+      // The timeline reads the history when the block arrives, which may be after the grants list: wait for the second entry.
+      const policyEntries = page.locator('[data-testid="timeline-entry"][data-method="device.setPolicy"]');
+      await policyEntries.nth(1).waitFor({ timeout: 30_000 });
+      assert.equal(await policyEntries.count(), 2);
       const device = await rpcResult<Results['device.get']>(node.api, 'device.get', { id: deviceId });
       assert.deepEqual(device.grants.filter((g) => g.permissions.length > 0), []);
     });
