@@ -42,6 +42,8 @@ import {
   encodeTx,
   encodeTxBody,
   encodeVote,
+  txBodySchema,
+  txSchema,
   type Block,
   type BlockHeader,
   type Commit,
@@ -879,6 +881,31 @@ describe('message decoders', () => {
         assert.equal(error.code, 'TX_MALFORMED');
       }
     }
+  });
+
+  test('property: the transaction decoders accept exactly what the transaction schemas accept', () => {
+    // Valid values with one field replaced, dropped or added, so that both answers come up often.
+    const edited = <T extends Record<string, unknown>>(arb: fc.Arbitrary<T>, fields: readonly string[]) =>
+      fc.tuple(arb, fc.constantFrom(...fields, 'extra'), fc.option(canonicalArb, { nil: undefined }), fc.boolean()).map(([value, field, replacement, edit]) => {
+        if (!edit) return value as Record<string, CanonicalValue>;
+        const copy: Record<string, unknown> = { ...value };
+        if (replacement === undefined) delete copy[field];
+        else copy[field] = replacement;
+        return copy as Record<string, CanonicalValue>;
+      });
+    const agree = (decoder: (bytes: Uint8Array) => unknown, schema: { safeParse(value: unknown): { success: boolean } }, value: Record<string, CanonicalValue>) => {
+      const bytes = encode(value);
+      let accepted = true;
+      try {
+        decoder(bytes);
+      } catch (error) {
+        assert.ok(error instanceof IngotError && error.code === 'TX_MALFORMED', String(error));
+        accepted = false;
+      }
+      assert.equal(accepted, schema.safeParse(decode(bytes)).success, `decoder and schema disagree on ${JSON.stringify(value, (_, v: unknown) => (v instanceof Uint8Array ? `bytes(${v.length})` : v))}`);
+    };
+    fc.assert(fc.property(edited(txBodyArb, Object.keys(txBodySchema.shape)), (value) => agree(decodeTxBody, txBodySchema, value)), { numRuns: 2_000 });
+    fc.assert(fc.property(edited(txArb, ['body', 'sig']), (value) => agree(decodeTx, txSchema, value)), { numRuns: 1_000 });
   });
 
   test('schema violations are rejected with the decoder code and name the field', () => {

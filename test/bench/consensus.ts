@@ -116,6 +116,11 @@ class BlockWatch {
   }
 }
 
+function gaps(times: readonly number[]): { p50: number; max: number } {
+  const between = times.slice(1).map((time, i) => time - (times[i] as number)).sort((a, b) => a - b);
+  return { p50: round(percentile(between, 50), 0), max: round(between.at(-1) ?? NaN, 0) };
+}
+
 /** Writes the testnet on a free range of ports: the range is picked at random and tried again if taken. */
 async function writeTestnet(dir: string, blockIntervalMs: number): Promise<{ dataDirs: string[]; basePort: number }> {
   for (let attempt = 1; ; attempt++) {
@@ -254,12 +259,16 @@ export async function consensusBench(dir: string, rate: number, seconds: number,
     // Which transactions each block holds, from one node (all four hold the same blocks).
     const blocks = watch.committedOnAll().filter((block) => block.height > status.height);
     const latencies: number[] = [];
+    const rounds = new Map<number, number>();
     for (let i = 0; i < blocks.length; i += BATCH_MAX) {
       const slice = blocks.slice(i, i + BATCH_MAX);
       const replies = await batch((nodes[0] as RunningNode).api, slice.map((block) => ({ method: 'block.get', params: { height: block.height } })));
       for (const reply of replies) {
-        const block = slice[reply.id] as { at: number };
-        for (const id of (reply.result as { txs: string[] }).txs) {
+        const block = slice[reply.id] as { height: number; at: number };
+        const { txs, commit } = reply.result as { txs: string[]; commit: { round: number } | null };
+        if (commit !== null) rounds.set(commit.round, (rounds.get(commit.round) ?? 0) + 1);
+        if (process.env.BENCH_TRACE !== undefined) log(`block ${block.height} at ${round((block.at - start) / 1000)} s: ${txs.length} txs, round ${commit?.round}`);
+        for (const id of txs) {
           const at = submittedAt.get(id);
           if (at !== undefined) latencies.push(block.at - at);
         }
@@ -289,6 +298,10 @@ export async function consensusBench(dir: string, rate: number, seconds: number,
       committedOnAll: committed,
       blocks: blocks.length,
       txsPerBlock: { mean: round(committed / Math.max(1, blocks.length), 0), max: Math.max(0, ...blocks.map((block) => block.txCount)) },
+      /** Blocks by the round that committed them: rounds above 0 mean a proposal or its votes came too late. */
+      blocksByRound: Object.fromEntries([...rounds].sort((a, b) => a[0] - b[0])),
+      /** Time between consecutive blocks being committed on all four. */
+      blockGapMs: gaps(blocks.map((block) => block.at)),
       drainSeconds: round((end - offerEnd) / 1000, 2),
       finalityMs: { samples: latencies.length, p50: round(percentile(latencies, 50), 0), p99: round(p99, 0), max: round(latencies.at(-1) ?? NaN, 0) },
       nodes: nodes.map((node, i) => {

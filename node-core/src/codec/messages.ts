@@ -4,6 +4,7 @@ import { IngotError } from './errors.ts';
 import { limits } from './limits.ts';
 import { CONTRACT_NAME, METHOD_NAME, SUBJECT } from './names.ts';
 import { payloadShapeProblem } from './payload.ts';
+import { txBodyProblem, txProblem, type ShapeProblem } from './tx-shape.ts';
 
 /**
  * Every structure that is hashed, signed or stored, with the schema its decoder enforces.
@@ -173,6 +174,23 @@ export function decodeWith<T>(schema: z.ZodType<T>, bytes: Uint8Array, what: str
   return parsed.data;
 }
 
+/** As `decodeWith`, with a hand-written check in place of a schema (see tx-shape.ts). */
+function decodeChecked(problemOf: (value: unknown) => ShapeProblem | undefined, bytes: Uint8Array, what: string, code: string): unknown {
+  if (!(bytes instanceof Uint8Array)) throw new IngotError(code, `${what}: expected bytes`);
+  let value: unknown;
+  try {
+    value = decode(bytes);
+  } catch (error) {
+    const detail = error instanceof IngotError ? error.message : String(error);
+    throw new IngotError(code, `${what}: ${detail}`);
+  }
+  const problem = problemOf(value);
+  if (problem !== undefined) {
+    throw new IngotError(code, `${what}: ${problem.field ? `${problem.field}: ` : ''}${problem.message}`, { field: problem.field });
+  }
+  return value;
+}
+
 export const encodeTxBody = (body: TxBody): Uint8Array => encode(body);
 export const encodeTx = (tx: SignedTxEnvelope): Uint8Array => encode(tx);
 export const encodeBlockHeader = (header: BlockHeader): Uint8Array => encode(header);
@@ -183,8 +201,8 @@ export const encodeVote = (vote: Vote): Uint8Array => encode(vote);
 export const encodeCommit = (commit: Commit): Uint8Array => encode(commit);
 export const encodeGenesis = (genesis: Genesis): Uint8Array => encode(genesis);
 
-export const decodeTxBody = (bytes: Uint8Array) => decodeWith(txBodySchema, bytes, 'transaction body', 'TX_MALFORMED');
-export const decodeTx = (bytes: Uint8Array) => decodeWith(txSchema, bytes, 'transaction', 'TX_MALFORMED');
+export const decodeTxBody = (bytes: Uint8Array): TxBody => decodeChecked(txBodyProblem, bytes, 'transaction body', 'TX_MALFORMED') as TxBody;
+export const decodeTx = (bytes: Uint8Array): SignedTxEnvelope => decodeChecked(txProblem, bytes, 'transaction', 'TX_MALFORMED') as SignedTxEnvelope;
 export const decodeBlockHeader = (bytes: Uint8Array) => decodeWith(blockHeaderSchema, bytes, 'block header');
 export const decodeBlock = (bytes: Uint8Array) => decodeWith(blockSchema, bytes, 'block');
 export const decodeReceipts = (bytes: Uint8Array) => decodeWith(receiptsSchema, bytes, 'receipts');

@@ -59,16 +59,28 @@ export async function readOrg(state: StateReader, id: string): Promise<OrgRecord
   if (stored === undefined) return undefined;
   let org = decodedOrgs.get(stored);
   if (org === undefined) {
-    org = orgRecordSchema.parse(decode(stored));
-    Object.freeze(org.roles);
-    Object.freeze(org.nodes);
-    decodedOrgs.set(stored, Object.freeze(org));
+    org = frozen(orgRecordSchema.parse(decode(stored)));
+    decodedOrgs.set(stored, org);
   }
   return org;
 }
 
+/**
+ * The record is checked against its schema here, so that what a later read decodes from the bytes
+ * is exactly the record remembered for them now: a node reading it back after a restart and one
+ * reading it from memory see the same organisation.
+ */
 export function writeOrg(state: StateOverlay, org: OrgRecord): void {
-  state.set(orgKey(org.id), encode(org));
+  const record = frozen(orgRecordSchema.parse(org));
+  const stored = encode(record);
+  decodedOrgs.set(stored, record);
+  state.set(orgKey(org.id), stored);
+}
+
+function frozen(org: OrgRecord): OrgRecord {
+  Object.freeze(org.roles);
+  Object.freeze(org.nodes);
+  return Object.freeze(org);
 }
 
 export async function readOrgIds(state: StateReader): Promise<string[]> {
@@ -86,9 +98,18 @@ export async function memberPeerIds(state: StateReader): Promise<string[]> {
   return orgs.flatMap((org) => (org !== undefined && org.status === 'active' ? org.nodes : []));
 }
 
+/** Organisation ids by the stored bytes they came from: every transaction looks its signer up. */
+const decodedSigners = new WeakMap<Uint8Array, string>();
+
 export async function orgIdOfSigner(state: StateReader, publicKey: Uint8Array): Promise<string | undefined> {
   const stored = await state.get(signerKey(publicKey));
-  return stored === undefined ? undefined : (decode(stored) as string);
+  if (stored === undefined) return undefined;
+  let orgId = decodedSigners.get(stored);
+  if (orgId === undefined) {
+    orgId = decode(stored) as string;
+    decodedSigners.set(stored, orgId);
+  }
+  return orgId;
 }
 
 export function bindSigner(state: StateOverlay, publicKey: Uint8Array, orgId: string): void {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { parseTransaction, type Transaction } from '../ledger/transaction.ts';
 
 /** Recently parsed transactions kept; at 2,000 tx/s this covers the seconds between relay and proposal. */
@@ -53,5 +53,5 @@ export class KnownTransactions {
 }
 
 function digestOf(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('base64');
+  return hash('sha256', bytes, 'base64');
 }
