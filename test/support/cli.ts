@@ -66,11 +66,17 @@ function profiling(): string[] {
   return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
 }
 
-function spawnCli(args: readonly string[], passphrase: string | undefined): ChildProcess {
+/** `stdin`, when given, is written to the child's standard input, which is then closed; otherwise the child reads nothing. */
+function spawnCli(args: readonly string[], passphrase: string | undefined, stdin?: string): ChildProcess {
   const loopback = (args[0] === 'init' || args[0] === 'ui') && !args.includes('--listen') ? LOOPBACK_P2P : [];
-  const child = spawn(process.execPath, [...profiling(), INGOT_BIN, ...args, ...loopback], { env: cliEnv(passphrase), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...profiling(), INGOT_BIN, ...args, ...loopback], {
+    env: cliEnv(passphrase), stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
   live.add(child);
   child.once('exit', () => live.delete(child));
+  // A child that exits without reading all of its input closes the pipe early: that is its answer, not a test failure.
+  child.stdin?.on('error', () => {});
+  child.stdin?.end(stdin);
   return child;
 }
 
@@ -79,9 +85,9 @@ function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: Nod
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
-/** Runs `ingot ARGS` to its end; a command still running after `timeoutMs` is killed and the call fails. */
-export async function runCli(args: readonly string[], options: { passphrase?: string | undefined; timeoutMs?: number } = {}): Promise<CliResult> {
-  const child = spawnCli(args, 'passphrase' in options ? options.passphrase : TEST_PASSPHRASE);
+/** Runs `ingot ARGS` to its end, with `stdin` as its input if given; a command still running after `timeoutMs` is killed and the call fails. */
+export async function runCli(args: readonly string[], options: { passphrase?: string | undefined; timeoutMs?: number; stdin?: string } = {}): Promise<CliResult> {
+  const child = spawnCli(args, 'passphrase' in options ? options.passphrase : TEST_PASSPHRASE, options.stdin);
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (text: string) => (stdout += text));

@@ -13,6 +13,7 @@ import { TOKEN_FRAGMENT_KEY } from '../api/web-mode.ts';
 import { builtUi, UI_BUILD_DIR } from './ui-build.ts';
 import { verifyLedger } from '../node/verify-ledger.ts';
 import { Ledger } from '../ledger/ledger.ts';
+import { readInviteCode } from './invite-input.ts';
 import { readPassphrase } from './passphrase.ts';
 import { RpcCallError } from '../api/client.ts';
 import { nodeClient, runningNode } from './rpc-client.ts';
@@ -27,9 +28,12 @@ Commands:
   init --data DIR --org NAME [--registry-id ID] [--consortium NAME] [--api PORT] [--block-interval MS]
        [--listen MULTIADDR]... [--peer MULTIADDR]... [--no-mdns] [--relay]
                          create a new one-organisation consortium in an empty directory
-  join --data DIR --org NAME --invite CODE [--registry-id ID] [--api PORT] [--listen MULTIADDR]... [--no-mdns]
+  join --data DIR --org NAME (--invite CODE | --invite - | --invite-file PATH) [--registry-id ID] [--api PORT]
+       [--listen MULTIADDR]... [--no-mdns]
                          join an existing consortium with an invite code, in an empty directory; then
-                         "ingot start" runs the node, which waits for admission and then syncs
+                         "ingot start" runs the node, which waits for admission and then syncs.
+                         --invite - reads the code from standard input (asked for at a terminal) and
+                         --invite-file from a file, so it does not show in the process list
   start --data DIR [--api 127.0.0.1:PORT] [--peer MULTIADDR]... [--mqtt URL]
                          run the node until SIGINT or SIGTERM; --mqtt subscribes it to device
                          telemetry on that broker (topics ingot/telemetry/<device id>)
@@ -85,6 +89,10 @@ function required(values: Record<string, unknown>, name: string): string {
   return value;
 }
 
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
 function integer(value: unknown, name: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
@@ -133,12 +141,13 @@ async function init(args: string[]): Promise<void> {
 async function join(args: string[]): Promise<void> {
   const { values } = parse(args, {
     data: { type: 'string' }, org: { type: 'string' }, 'registry-id': { type: 'string' }, invite: { type: 'string' },
-    api: { type: 'string' }, listen: { type: 'string', multiple: true }, 'no-mdns': { type: 'boolean' },
+    'invite-file': { type: 'string' }, api: { type: 'string' }, listen: { type: 'string', multiple: true }, 'no-mdns': { type: 'boolean' },
   });
   const dataDir = required(values, 'data');
   const orgName = required(values, 'org');
-  const invite = required(values, 'invite');
   const port = apiPort(values.api);
+  const invite = await readInviteCode({ invite: optionalString(values.invite), inviteFile: optionalString(values['invite-file']) });
+  if (invite === undefined || invite.length === 0) throw new UsageError('--invite CODE, --invite - (standard input) or --invite-file PATH is required');
   const passphrase = await readPassphrase('Passphrase for the organisation keys: ', true);
   const result = await joinConsortium({
     dataDir, orgName, invite, passphrase, clock: systemClock,

@@ -8,12 +8,13 @@ export async function readPassphrase(prompt: string, confirm = false): Promise<s
   if (!process.stdin.isTTY) {
     throw new IngotError('PASSPHRASE_REQUIRED', 'set INGOT_PASSPHRASE or run in a terminal to be asked for the passphrase');
   }
-  const first = await ask(prompt);
-  if (confirm && (await ask('Repeat the passphrase: ')) !== first) throw new IngotError('PASSPHRASE_MISMATCH', 'the two passphrases differ');
+  const first = await askHidden(prompt);
+  if (confirm && (await askHidden('Repeat the passphrase: ')) !== first) throw new IngotError('PASSPHRASE_MISMATCH', 'the two passphrases differ');
   return first;
 }
 
-function ask(prompt: string): Promise<string> {
+/** Asks on the terminal and reads one line without echoing it. */
+export function askHidden(prompt: string): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   // Show the prompt, but not what is typed after it.
   let muted = false;
