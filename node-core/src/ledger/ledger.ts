@@ -29,6 +29,8 @@ export interface BlockToCommit {
   readonly header: BlockHeader;
   readonly txs: readonly Transaction[];
   readonly receipts: readonly Receipt[];
+  /** The receipts' encodings when execution made them already; encoded here otherwise. */
+  readonly receiptBytes?: readonly Uint8Array[];
   /** Absent only for the genesis block, which nobody signs. */
   readonly commit: Commit | undefined;
   readonly writes: WriteSet;
@@ -161,6 +163,7 @@ export class Ledger implements StateReader {
   async #write(block: BlockToCommit, extra: { type: 'put'; key: Uint8Array; value: Uint8Array }[]): Promise<void> {
     assert(!this.#committing, 'two commits at once');
     assert(block.txs.length === block.receipts.length, 'one receipt per transaction');
+    assert(block.receiptBytes === undefined || block.receiptBytes.length === block.receipts.length, 'one encoding per receipt');
     this.#committing = true;
     try {
       const { header, txs, receipts, commit, writes } = block;
@@ -176,7 +179,7 @@ export class Ledger implements StateReader {
         const tx = txs[index] as Transaction;
         const receipt = receipts[index] as Receipt;
         ops.push({ type: 'put', key: keys.txKey(height, index), value: tx.bytes });
-        ops.push({ type: 'put', key: keys.receiptKey(height, index), value: encodeReceipt(receipt) });
+        ops.push({ type: 'put', key: keys.receiptKey(height, index), value: block.receiptBytes?.[index] ?? encodeReceipt(receipt) });
         ops.push({ type: 'put', key: keys.txByIdKey(tx.id), value: keys.position(height, index) });
         const entry: HistoryEntry = { hash: tx.id, height, index, contract: tx.body.contract, method: tx.body.method, ok: receipt.ok, code: receipt.code };
         appendTo(bySigner, toHex(tx.body.signer), tx.body.signer, entry);

@@ -21,6 +21,8 @@ export interface ExecutedBlock {
   readonly header: BlockHeader;
   readonly txs: readonly Transaction[];
   readonly receipts: readonly Receipt[];
+  /** The receipts' encodings, made once for the results root and stored as they are. */
+  readonly receiptBytes: readonly Uint8Array[];
   readonly writes: WriteSet;
 }
 
@@ -60,6 +62,7 @@ export async function buildBlock(ledger: Ledger, txs: readonly Transaction[], pr
   const time = Math.max(now, head.time + 1);
   const chain = ledger.chainId;
   const { receipts, writes } = await executeBlock(ledger, { chain, height, time }, txs, options);
+  const receiptBytes = receipts.map(encodeReceipt);
   const header: BlockHeader = {
     v: 1,
     chain,
@@ -68,10 +71,10 @@ export async function buildBlock(ledger: Ledger, txs: readonly Transaction[], pr
     time,
     proposer,
     txRoot: merkleRoot(txs.map((tx) => tx.bytes)),
-    resultsRoot: merkleRoot(receipts.map(encodeReceipt)),
+    resultsRoot: merkleRoot(receiptBytes),
     stateRoot: nextStateRoot(head.stateRoot, writes),
   };
-  return { header, txs, receipts, writes };
+  return { header, txs, receipts, receiptBytes, writes };
 }
 
 /** How a node reads the transactions of a block it received. */

@@ -28,6 +28,9 @@ interface CheckedAhead {
   readonly verified: Promise<void>;
 }
 
+/** Blocks whose signatures are being checked while an earlier one executes: enough to keep the workers busy through a commit. */
+const CHECK_AHEAD_BLOCKS = 3;
+
 /** Room left in a sync answer for its own framing. */
 const RESPONSE_BYTES_BUDGET = SYNC_RESPONSE_BYTES_MAX - 64 * 1024;
 
@@ -134,11 +137,13 @@ export class BlockSync {
         ahead = { peer, from: next, answer: ask(peer, next) };
         ahead.answer.catch(() => undefined); // a failure shows when it is awaited, or not at all if it is not needed
       }
-      // The signatures of the next block are checked on the worker threads while this one executes.
-      let upcoming = this.#checkAhead(response.blocks[0]?.block);
+      // The signatures of the next blocks are checked on the worker threads while this one executes
+      // and commits, so that they have work while the main thread waits for the disk.
+      const upcoming = response.blocks.slice(0, CHECK_AHEAD_BLOCKS).map(({ block }) => this.#checkAhead(block));
       for (const [index, { block, commit }] of response.blocks.entries()) {
-        const checked = upcoming;
-        upcoming = this.#checkAhead(response.blocks[index + 1]?.block);
+        const checked = upcoming.shift();
+        const later = response.blocks[index + CHECK_AHEAD_BLOCKS];
+        if (later !== undefined) upcoming.push(this.#checkAhead(later.block));
         let fits = false;
         await this.#options.engine.applySynced(async () => {
           fits = await this.#apply(block, commit, checked);
