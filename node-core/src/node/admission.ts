@@ -3,7 +3,7 @@ import { checkChain, checkExpiry, resolveTransaction } from '../contracts/execut
 import type { Ledger } from '../ledger/ledger.ts';
 import type { Transaction } from '../ledger/transaction.ts';
 import type { Mempool } from './mempool.ts';
-import type { SignatureVerifier } from './signature-verifier.ts';
+import type { TransactionSignatures } from './transaction-signatures.ts';
 
 /** Transactions waiting for admission; past this the node answers NODE_BUSY at once. */
 export const ADMISSION_QUEUE_MAX = 8192;
@@ -19,7 +19,7 @@ interface Candidate {
 export interface AdmissionOptions {
   readonly ledger: Ledger;
   readonly mempool: Mempool;
-  readonly verifier: SignatureVerifier;
+  readonly signatures: TransactionSignatures;
   /** Called after a batch put at least one transaction into the mempool. */
   readonly onAdmitted: () => void;
 }
@@ -81,7 +81,7 @@ export class Admission {
   }
 
   async #check(batch: Candidate[]): Promise<void> {
-    const { ledger, mempool, verifier } = this.#options;
+    const { ledger, mempool, signatures } = this.#options;
     const chain = ledger.chainId;
     let alive = batch.filter((c) => attempt(c, () => checkChain(c.tx, chain)));
 
@@ -91,7 +91,7 @@ export class Admission {
     const committed = await ledger.hasTransactions(alive.map((c) => c.tx.id));
     alive = alive.filter((c, i) => committed[i] !== true || fail(c, new IngotError('TX_ALREADY_COMMITTED', 'this transaction is already on the ledger')));
 
-    const valid = await verifier.verifyBatch(alive.map((c) => ({ publicKey: c.tx.body.signer, message: c.tx.id, signature: c.tx.sig })));
+    const valid = await signatures.check(alive.map((c) => c.tx));
     alive = alive.filter((c, i) => valid[i] === true || fail(c, new IngotError('TX_BAD_SIGNATURE', 'signature does not match the signer key and body')));
 
     const height = ledger.head.height + 1;

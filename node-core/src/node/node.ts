@@ -34,6 +34,7 @@ import { Admission } from './admission.ts';
 import { JoinService } from './join-service.ts';
 import { bootstrapPeerIds, JoinTracker, readJoinRecord, writeJoinRecord, type JoinRecord } from './joining.ts';
 import { WorkerVerifier, type SignatureVerifier } from './signature-verifier.ts';
+import { TransactionSignatures } from './transaction-signatures.ts';
 import { TelemetryExchange, type TelemetryFetchParams } from './telemetry-exchange.ts';
 import { AccessExchange, type AccessRequestParams, type AccessTokenResult } from './access-exchange.ts';
 import { issueAccessToken } from './devices.ts';
@@ -110,6 +111,7 @@ export class IngotNode {
   readonly #relay: TxRelay;
   readonly #network: PeerNetwork;
   readonly #verifier: SignatureVerifier;
+  readonly #signatures: TransactionSignatures;
   readonly #admission: Admission;
   readonly #clock: Clock;
   readonly #passphrase: string;
@@ -159,6 +161,7 @@ export class IngotNode {
     this.#mempool = new Mempool(init.config.mempool);
     this.#network = init.network;
     this.#verifier = init.verifier;
+    this.#signatures = new TransactionSignatures(init.verifier);
     const received: ReceivedTransactions = { parse: (bytes) => this.#known.parse(bytes), verifyUnknown: (txs) => this.#verifyUnknown(txs) };
     this.#engine = new ConsensusEngine({
       ledger: init.ledger,
@@ -176,7 +179,7 @@ export class IngotNode {
     });
     this.#sync = new BlockSync({ ledger: init.ledger, network: init.network, engine: this.#engine, received, onCommitted: (block) => this.#onCommitted(block) });
     this.#relay = new TxRelay(init.network, init.clock, (peerId) => this.#validatorPeers.has(peerId));
-    this.#admission = new Admission({ ledger: init.ledger, mempool: this.#mempool, verifier: init.verifier, onAdmitted: () => this.#engine.wake() });
+    this.#admission = new Admission({ ledger: init.ledger, mempool: this.#mempool, signatures: this.#signatures, onAdmitted: () => this.#engine.wake() });
   }
 
   async #run(): Promise<void> {
@@ -199,12 +202,16 @@ export class IngotNode {
     this.#accessExchange.start();
   }
 
-  /** Checks the signatures of transactions this node did not admit itself; throws TX_BAD_SIGNATURE on the first bad one. */
+  /**
+   * Checks the signatures of transactions this node has not checked yet; throws TX_BAD_SIGNATURE on
+   * the first bad one. What was checked is known by the parsed transaction, which stands for its
+   * exact bytes: a copy of a waiting transaction with the same body and another signature (same id)
+   * is a different transaction here and is checked on its own.
+   */
   async #verifyUnknown(txs: readonly Transaction[]): Promise<void> {
-    const unknown = txs.filter((tx) => !this.#mempool.has(tx.idHex));
-    const valid = await this.#verifier.verifyBatch(unknown.map((tx) => ({ publicKey: tx.body.signer, message: tx.id, signature: tx.sig })));
+    const valid = await this.#signatures.check(txs);
     const bad = valid.indexOf(false);
-    if (bad !== -1) throw new IngotError('TX_BAD_SIGNATURE', `transaction ${unknown[bad]?.idHex} has a bad signature`);
+    if (bad !== -1) throw new IngotError('TX_BAD_SIGNATURE', `transaction ${txs[bad]?.idHex} has a bad signature`);
   }
 
   get peers(): PeerInfo[] {
