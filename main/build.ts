@@ -46,7 +46,7 @@ await Promise.all([
     format: 'esm',
     platform: 'node',
     target: NODE_TARGET,
-    external: ['electron', 'classic-level'],
+    external: ['electron', 'classic-level', 'sodium-native'],
     banner: { js: requireInEsm },
     plugins: [signatureWorkerInBundle],
     sourcemap: 'linked',

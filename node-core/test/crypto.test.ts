@@ -119,19 +119,25 @@ describe('ed25519', () => {
     assert.equal(verifySignature(key.publicKey, message, highS), false);
   });
 
-  test('verification stays right after the public key cache has been cycled', () => {
+  test('the strict rules every node applies: no malleable S, no small-order key', () => {
     const key = signingKeyFromSeed(new Uint8Array(32).fill(11));
-    const message = new TextEncoder().encode('cached');
+    const message = new TextEncoder().encode('strict');
     const signature = key.sign(message);
     assert.equal(verifySignature(key.publicKey, message, signature), true);
-    const dummy = new Uint8Array(64);
-    for (let i = 0; i < 4200; i++) {
-      const pk = new Uint8Array(32);
-      new DataView(pk.buffer).setUint32(0, i);
-      verifySignature(pk, message, dummy);
-    }
-    assert.equal(verifySignature(key.publicKey, message, signature), true);
-    assert.equal(verifySignature(key.publicKey, new TextEncoder().encode('other'), signature), false);
+    // S + L satisfies the same equation as S: a second encoding of one signature, refused.
+    const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+    let s = 0n;
+    for (let i = 63; i >= 32; i--) s = (s << 8n) | BigInt(signature[i] as number);
+    let malleated = s + L;
+    const highS = Uint8Array.from(signature);
+    for (let i = 32; i < 64; i++, malleated >>= 8n) highS[i] = Number(malleated & 0xffn);
+    assert.equal(verifySignature(key.publicKey, message, highS), false, 'S + L');
+    // The identity point as the key, with R the identity and S = 0, meets the cofactorless
+    // equation for every message; a small-order key must sign nothing.
+    const identity = hex(`01${'00'.repeat(31)}`);
+    const forged = new Uint8Array(64);
+    forged.set(identity, 0);
+    assert.equal(verifySignature(identity, message, forged), false, 'small-order key');
   });
 });
 

@@ -159,7 +159,9 @@ export function verifyCommitCertificate(header: HeaderJson, commit: CommitJson, 
       if (validatorPower === undefined) return failed(`signature from ${validator.slice(0, 12)}…, which is not a validator`);
       if (seen.has(validator)) return failed(`two signatures from validator ${validator.slice(0, 12)}…`);
       seen.add(validator);
-      if (!ed25519.verify(bytesOf(signature, 'signature'), message, bytesOf(validator, 'validator'))) return failed(`bad signature from validator ${validator.slice(0, 12)}…`);
+      // Strict RFC 8032, as the nodes check (libsodium): the permissive ZIP-215 default would let a
+      // small-order key "sign" every message.
+      if (!ed25519.verify(bytesOf(signature, 'signature'), message, bytesOf(validator, 'validator'), { zip215: false })) return failed(`bad signature from validator ${validator.slice(0, 12)}…`);
       signed += validatorPower;
     }
     if (signed * 3 <= total * 2) return failed(`signatures carry ${signed} of ${total} voting power; more than two thirds is needed`);
