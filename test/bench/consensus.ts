@@ -19,6 +19,8 @@ const TICK_MS = 50;
 const IN_FLIGHT_PER_NODE_MAX = 16;
 /** After the load stops, how long the transactions it got in may take to commit everywhere. */
 const DRAIN_MS_MAX = 30_000;
+/** Load at the measured rate before the measured window, so that it finds the nodes' code warm. */
+const WARMUP_SECONDS = 5;
 const TARGET = { committedTxPerSecond: 2_000, p99FinalityMs: 1_500 };
 
 interface ProcSample {
@@ -107,8 +109,23 @@ class BlockWatch {
     return all.sort((a, b) => a.height - b.height);
   }
 
-  onAll(listener: () => void): void {
-    this.#onAll = listener;
+  /** Transactions in blocks above `height` committed on all nodes. */
+  transactionsAbove(height: number): number {
+    return this.committedOnAll().filter((block) => block.height > height).reduce((sum, block) => sum + block.txCount, 0);
+  }
+
+  /** Resolves with the count once `count` transactions above `height` are committed on all nodes, or when `timeoutMs` passes. */
+  async waitForTransactions(height: number, count: number, timeoutMs: number): Promise<number> {
+    const done = Promise.withResolvers<void>();
+    this.#onAll = () => {
+      if (this.transactionsAbove(height) >= count) done.resolve();
+    };
+    this.#onAll();
+    const timer = setTimeout(() => done.resolve(), timeoutMs);
+    await done.promise;
+    clearTimeout(timer);
+    this.#onAll = undefined;
+    return this.transactionsAbove(height);
   }
 
   close(): void {
@@ -119,6 +136,87 @@ class BlockWatch {
 function gaps(times: readonly number[]): { p50: number; max: number } {
   const between = times.slice(1).map((time, i) => time - (times[i] as number)).sort((a, b) => a - b);
   return { p50: round(percentile(between, 50), 0), max: round(between.at(-1) ?? NaN, 0) };
+}
+
+interface Submission {
+  readonly hex: string;
+  readonly idHex: string;
+}
+
+/**
+ * Offers `perNode[n]` to node n's API at `rate` tx/s in all, in JSON-RPC batches, for at most
+ * `seconds` (plus a bounded flush of what is queued), and waits for every batch's answer.
+ */
+async function offerLoad(nodes: readonly RunningNode[], perNode: readonly (readonly Submission[])[], rate: number, seconds: number) {
+  const total = perNode.reduce((sum, list) => sum + list.length, 0);
+  const submittedAt = new Map<string, number>();
+  const rejected = new Map<string, number>();
+  const queues = perNode.map(() => [] as Submission[]);
+  const inFlight = nodes.map(() => 0);
+  const pending = new Set<Promise<void>>();
+  let accepted = 0;
+  let sent = 0;
+  let requestFailures = 0;
+  const send = (n: number) => {
+    const queue = queues[n] as Submission[];
+    while (queue.length > 0 && (inFlight[n] as number) < IN_FLIGHT_PER_NODE_MAX) {
+      const calls = queue.splice(0, BATCH_MAX);
+      const at = performance.now();
+      for (const call of calls) submittedAt.set(call.idHex, at);
+      sent += calls.length;
+      inFlight[n] = (inFlight[n] as number) + 1;
+      const request = batch((nodes[n] as RunningNode).api, calls.map((call) => ({ method: 'tx.submitSigned', params: { tx: call.hex } })))
+        .then((replies) => {
+          for (const reply of replies) {
+            if (reply.error === undefined) {
+              accepted++;
+              continue;
+            }
+            const code = reply.error.data?.code ?? reply.error.message;
+            rejected.set(code, (rejected.get(code) ?? 0) + 1);
+            submittedAt.delete((calls[reply.id] as Submission).idHex);
+          }
+        }, () => {
+          requestFailures++;
+          for (const call of calls) submittedAt.delete(call.idHex);
+        })
+        .finally(() => {
+          inFlight[n] = (inFlight[n] as number) - 1;
+          pending.delete(request);
+        });
+      pending.add(request);
+    }
+  };
+
+  const start = performance.now();
+  const cursors = perNode.map(() => 0);
+  let due = 0;
+  while (due < total) {
+    const elapsed = performance.now() - start;
+    // The generator stops at the end of the window even if it fell behind: what it could not offer is not offered.
+    if (elapsed > seconds * 1000 + 5_000) break;
+    const nextDue = Math.min(total, Math.floor((rate * elapsed) / 1000));
+    for (; due < nextDue; due++) {
+      const n = due % VALIDATORS;
+      const list = perNode[n] as readonly Submission[];
+      const cursor = cursors[n] as number;
+      if (cursor < list.length) {
+        (queues[n] as Submission[]).push(list[cursor] as Submission);
+        cursors[n] = cursor + 1;
+      }
+    }
+    for (let n = 0; n < VALIDATORS; n++) send(n);
+    await sleep(TICK_MS);
+  }
+  // What is still queued goes out as the batches in flight come back, for a bounded time.
+  const flushDeadline = performance.now() + 10_000;
+  while (queues.some((queue) => queue.length > 0) && performance.now() < flushDeadline) {
+    for (let n = 0; n < VALIDATORS; n++) send(n);
+    await sleep(TICK_MS);
+  }
+  const offerEnd = performance.now();
+  await Promise.all([...pending]);
+  return { start, offerEnd, submittedAt, rejected, accepted, sent, requestFailures };
 }
 
 /** Writes the testnet on a free range of ports: the range is picked at random and tried again if taken. */
@@ -161,103 +259,43 @@ export async function consensusBench(dir: string, rate: number, seconds: number,
     await watch.open(nodes.map((node) => node.api));
 
     // Each organisation's transactions go to its own node's API, signed here with its key.
-    const total = Math.round(rate * seconds);
-    log(`consensus: signing ${total} transactions`);
-    const perNode: { hex: string; idHex: string }[][] = [];
-    for (const [i, dataDir] of dataDirs.entries()) {
-      const key = await orgKeyOf(dataDir);
-      const count = Math.floor(total / VALIDATORS) + (i < total % VALIDATORS ? 1 : 0);
-      const txs: Transaction[] = profileUpdates(key, chain, count, status.height + 900, `consensus-${i + 1}`);
-      perNode.push(txs.map((tx) => ({ hex: Buffer.from(tx.bytes).toString('hex'), idHex: tx.idHex })));
-    }
-
-    const submittedAt = new Map<string, number>();
-    const rejected = new Map<string, number>();
-    const queues = perNode.map(() => [] as { hex: string; idHex: string }[]);
-    const inFlight = nodes.map(() => 0);
-    const pending = new Set<Promise<void>>();
-    let accepted = 0;
-    let sent = 0;
-    let requestFailures = 0;
-    const send = (n: number) => {
-      const queue = queues[n] as { hex: string; idHex: string }[];
-      while (queue.length > 0 && (inFlight[n] as number) < IN_FLIGHT_PER_NODE_MAX) {
-        const calls = queue.splice(0, BATCH_MAX);
-        const at = performance.now();
-        for (const call of calls) submittedAt.set(call.idHex, at);
-        sent += calls.length;
-        inFlight[n] = (inFlight[n] as number) + 1;
-        const request = batch((nodes[n] as RunningNode).api, calls.map((call) => ({ method: 'tx.submitSigned', params: { tx: call.hex } })))
-          .then((replies) => {
-            for (const reply of replies) {
-              if (reply.error === undefined) {
-                accepted++;
-                continue;
-              }
-              const code = reply.error.data?.code ?? reply.error.message;
-              rejected.set(code, (rejected.get(code) ?? 0) + 1);
-              submittedAt.delete((calls[reply.id] as { idHex: string }).idHex);
-            }
-          }, () => {
-            requestFailures++;
-            for (const call of calls) submittedAt.delete(call.idHex);
-          })
-          .finally(() => {
-            inFlight[n] = (inFlight[n] as number) - 1;
-            pending.delete(request);
-          });
-        pending.add(request);
+    const signFor = async (count: number, label: string) => {
+      const perNode: Submission[][] = [];
+      for (const [i, dataDir] of dataDirs.entries()) {
+        const key = await orgKeyOf(dataDir);
+        const share = Math.floor(count / VALIDATORS) + (i < count % VALIDATORS ? 1 : 0);
+        const txs: Transaction[] = profileUpdates(key, chain, share, status.height + 900, `${label}-${i + 1}`);
+        perNode.push(txs.map((tx) => ({ hex: Buffer.from(tx.bytes).toString('hex'), idHex: tx.idHex })));
       }
+      return perNode;
     };
+    const total = Math.round(rate * seconds);
+    const warmupTotal = Math.round(rate * WARMUP_SECONDS);
+    log(`consensus: signing ${warmupTotal} warm-up and ${total} measured transactions`);
+    const warmupTxs = await signFor(warmupTotal, 'warmup');
+    const measuredTxs = await signFor(total, 'consensus');
+
+    // A node just started runs cold code (the JIT has not optimised it, worker threads start on
+    // the first batch); the measured window begins once a warm-up at the same rate has committed.
+    log(`consensus: warming up with ${rate} tx/s for ${WARMUP_SECONDS} s`);
+    const warmup = await offerLoad(nodes, warmupTxs, rate, WARMUP_SECONDS);
+    const warmupCommitted = await watch.waitForTransactions(status.height, warmup.accepted, DRAIN_MS_MAX);
+    const measuredFrom = watch.committedOnAll().at(-1)?.height ?? status.height;
 
     log(`consensus: offering ${rate} tx/s for ${seconds} s over ${VALIDATORS} APIs`);
     const cpuBefore = nodes.map((node) => procSample(node.pid));
     const benchCpuBefore = process.cpuUsage();
-    const start = performance.now();
-    const cursors = perNode.map(() => 0);
-    let due = 0;
-    while (due < total) {
-      const elapsed = performance.now() - start;
-      // The generator stops at the end of the window even if it fell behind: what it could not offer is not offered.
-      if (elapsed > seconds * 1000 + 5_000) break;
-      const nextDue = Math.min(total, Math.floor((rate * elapsed) / 1000));
-      for (; due < nextDue; due++) {
-        const n = due % VALIDATORS;
-        const list = perNode[n] as { hex: string; idHex: string }[];
-        const cursor = cursors[n] as number;
-        if (cursor < list.length) {
-          (queues[n] as { hex: string; idHex: string }[]).push(list[cursor] as { hex: string; idHex: string });
-          cursors[n] = cursor + 1;
-        }
-      }
-      for (let n = 0; n < VALIDATORS; n++) send(n);
-      await sleep(TICK_MS);
-    }
-    // What is still queued goes out as the batches in flight come back, for a bounded time.
-    const flushDeadline = performance.now() + 10_000;
-    while (queues.some((queue) => queue.length > 0) && performance.now() < flushDeadline) {
-      for (let n = 0; n < VALIDATORS; n++) send(n);
-      await sleep(TICK_MS);
-    }
-    const offerEnd = performance.now();
-    await Promise.all([...pending]);
+    const load = await offerLoad(nodes, measuredTxs, rate, seconds);
+    const { start, offerEnd, submittedAt, rejected, accepted, sent, requestFailures } = load;
 
     // Every accepted transaction committed on all four nodes, or the drain bound passed.
-    const committedSoFar = () => watch.committedOnAll().filter((block) => block.height > status.height).reduce((sum, block) => sum + block.txCount, 0);
-    const drained = Promise.withResolvers<void>();
-    watch.onAll(() => {
-      if (committedSoFar() >= accepted) drained.resolve();
-    });
-    if (committedSoFar() >= accepted) drained.resolve();
-    const drainTimer = setTimeout(() => drained.resolve(), DRAIN_MS_MAX);
-    await drained.promise;
-    clearTimeout(drainTimer);
+    await watch.waitForTransactions(measuredFrom, accepted, DRAIN_MS_MAX);
     const cpuAfter = nodes.map((node) => procSample(node.pid));
     const benchCpu = process.cpuUsage(benchCpuBefore);
     const end = performance.now();
 
     // Which transactions each block holds, from one node (all four hold the same blocks).
-    const blocks = watch.committedOnAll().filter((block) => block.height > status.height);
+    const blocks = watch.committedOnAll().filter((block) => block.height > measuredFrom);
     const latencies: number[] = [];
     const rounds = new Map<number, number>();
     for (let i = 0; i < blocks.length; i += BATCH_MAX) {
@@ -286,6 +324,8 @@ export async function consensusBench(dir: string, rate: number, seconds: number,
       validators: VALIDATORS,
       blockIntervalMs,
       offered: { targetTxPerSecond: rate, seconds, transactions: total },
+      /** Before the measured window, at the same rate, committed in full before it began. */
+      warmup: { seconds: WARMUP_SECONDS, accepted: warmup.accepted, committedOnAll: warmupCommitted },
       /** What the generator managed to send, over the load window: below the target when it or the nodes fell behind. */
       offeredTxPerSecond: round(sent / loadSeconds, 0),
       accepted,

@@ -17,7 +17,7 @@ import { telemetryBench } from './telemetry.ts';
  */
 const txCount = Number(process.env.BENCH_TXS ?? 50_000);
 const scaleBlocks = Number(process.env.BENCH_SCALE_BLOCKS ?? 100);
-const consensusRate = Number(process.env.BENCH_CONSENSUS_RATE ?? 2_500);
+const consensusRate = Number(process.env.BENCH_CONSENSUS_RATE ?? 2_100);
 const consensusSeconds = Number(process.env.BENCH_CONSENSUS_SECONDS ?? 20);
 const consensusBlockMs = Number(process.env.BENCH_CONSENSUS_BLOCK_MS ?? 200);
 const syncTxs = Number(process.env.BENCH_SYNC_TXS ?? 200_000);
