@@ -29,10 +29,11 @@ const runs = (section: string) => only === undefined || only.includes(section);
 const dir = await mkdtemp(join(tmpdir(), 'ingot-bench-'));
 try {
   log('measuring the Ed25519 verify baseline');
-  const verifyPerSecond = ed25519VerifyBaseline();
+  const verifyBaseline = ed25519VerifyBaseline();
+  const verifyPerSecond = verifyBaseline.node;
   const result: Record<string, unknown> = {
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
-    baseline: { ed25519VerifyPerSecond: round(verifyPerSecond, 0) },
+    baseline: { ed25519VerifyPerSecond: round(verifyPerSecond, 0), opensslEd25519VerifyPerSecond: round(verifyBaseline.openssl, 0) },
   };
   if (runs('singleNode')) {
     const single = await throughput(dir, txCount, 1000);
