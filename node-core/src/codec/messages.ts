@@ -151,14 +151,7 @@ export type Genesis = z.infer<typeof genesisSchema>;
 
 /** Decodes canonical CBOR and checks it against a schema; any failure is a coded IngotError. */
 export function decodeWith<T>(schema: z.ZodType<T>, bytes: Uint8Array, what: string, code = 'DECODE_INVALID'): T {
-  if (!(bytes instanceof Uint8Array)) throw new IngotError(code, `${what}: expected bytes`);
-  let value: unknown;
-  try {
-    value = decode(bytes);
-  } catch (error) {
-    const detail = error instanceof IngotError ? error.message : String(error);
-    throw new IngotError(code, `${what}: ${detail}`);
-  }
+  const value = decodeCanonical(bytes, what, code);
   let parsed: ReturnType<typeof schema.safeParse>;
   try {
     parsed = schema.safeParse(value);
@@ -168,27 +161,31 @@ export function decodeWith<T>(schema: z.ZodType<T>, bytes: Uint8Array, what: str
   }
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const field = issue?.path.join('.') ?? '';
-    throw new IngotError(code, `${what}: ${field ? `${field}: ` : ''}${issue?.message ?? 'invalid'}`, { field });
+    throw shapeError(code, what, { field: issue?.path.join('.') ?? '', message: issue?.message ?? 'invalid' });
   }
   return parsed.data;
 }
 
 /** As `decodeWith`, with a hand-written check in place of a schema (see tx-shape.ts). */
 function decodeChecked(problemOf: (value: unknown) => ShapeProblem | undefined, bytes: Uint8Array, what: string, code: string): unknown {
+  const value = decodeCanonical(bytes, what, code);
+  const problem = problemOf(value);
+  if (problem !== undefined) throw shapeError(code, what, problem);
+  return value;
+}
+
+function decodeCanonical(bytes: Uint8Array, what: string, code: string): unknown {
   if (!(bytes instanceof Uint8Array)) throw new IngotError(code, `${what}: expected bytes`);
-  let value: unknown;
   try {
-    value = decode(bytes);
+    return decode(bytes);
   } catch (error) {
     const detail = error instanceof IngotError ? error.message : String(error);
     throw new IngotError(code, `${what}: ${detail}`);
   }
-  const problem = problemOf(value);
-  if (problem !== undefined) {
-    throw new IngotError(code, `${what}: ${problem.field ? `${problem.field}: ` : ''}${problem.message}`, { field: problem.field });
-  }
-  return value;
+}
+
+function shapeError(code: string, what: string, { field, message }: ShapeProblem): IngotError {
+  return new IngotError(code, `${what}: ${field ? `${field}: ` : ''}${message}`, { field });
 }
 
 export const encodeTxBody = (body: TxBody): Uint8Array => encode(body);

@@ -1,5 +1,6 @@
 import { assert, IngotError } from '../codec/errors.ts';
 import type { LedgerDatabase } from './database.ts';
+import { HalvingCache } from './halving-cache.ts';
 import { position, readPosition } from './keys.ts';
 
 /**
@@ -93,7 +94,7 @@ export class HistoryIndex {
   readonly #db: LedgerDatabase;
   readonly #family: number;
   /** Last chunks of recently written owners, so that appending rarely needs a seek. Updated only after a batch is written. */
-  readonly #tails = new Map<string, Tail>();
+  readonly #tails = new HalvingCache<string, Tail>(TAIL_CACHE_OWNERS_MAX);
 
   constructor(db: LedgerDatabase, family: number) {
     this.#db = db;
@@ -157,14 +158,7 @@ export class HistoryIndex {
     return {
       puts,
       written: () => {
-        for (const [ownerId, tail] of tails) {
-          this.#tails.delete(ownerId);
-          this.#tails.set(ownerId, tail);
-          if (this.#tails.size > TAIL_CACHE_OWNERS_MAX) {
-            const oldest = this.#tails.keys().next().value;
-            if (oldest !== undefined) this.#tails.delete(oldest);
-          }
-        }
+        for (const [ownerId, tail] of tails) this.#tails.set(ownerId, tail);
       },
     };
   }

@@ -7,6 +7,7 @@ import {
 import { domainTag, sha256 } from '../crypto/hash.ts';
 import { blockHash } from './block.ts';
 import type { LedgerDatabase } from './database.ts';
+import { HalvingCache } from './halving-cache.ts';
 import { HistoryIndex, type Cursor, type HistoryEntry } from './history-index.ts';
 import * as keys from './keys.ts';
 import { toHex } from '../crypto/hex.ts';
@@ -79,7 +80,7 @@ export class Ledger implements StateReader {
    * State values recently read or written, `null` for known-absent keys. The ledger is the only
    * writer of its database and updates this in the same step as the batch, so it is never stale.
    */
-  readonly #stateCache = new Map<string, Uint8Array | null>();
+  readonly #stateCache = new HalvingCache<string, Uint8Array | null>(STATE_CACHE_ENTRIES_MAX);
   /** Commits so far: a read that a commit overtook must not cache the value it read before that commit. */
   #commits = 0;
 
@@ -130,12 +131,7 @@ export class Ledger implements StateReader {
   }
 
   #remember(key: string, value: Uint8Array | null): void {
-    this.#stateCache.delete(key);
     this.#stateCache.set(key, value);
-    if (this.#stateCache.size > STATE_CACHE_ENTRIES_MAX) {
-      const oldest = this.#stateCache.keys().next().value;
-      if (oldest !== undefined) this.#stateCache.delete(oldest);
-    }
   }
 
   /** One database call for many ids: admission checks a whole batch for replays at once. */

@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { HalvingCache } from '../ledger/halving-cache.ts';
 import { parseTransaction, type Transaction } from '../ledger/transaction.ts';
 
 /** Recently parsed transactions kept; at 2,000 tx/s this covers the seconds between relay and proposal. */
@@ -12,11 +13,10 @@ export const KNOWN_TRANSACTIONS_MAX = 32_768;
  * a different transaction here and is parsed and checked on its own.
  */
 export class KnownTransactions {
-  readonly #byDigest = new Map<string, Transaction>();
-  readonly #capacity: number;
+  readonly #byDigest: HalvingCache<string, Transaction>;
 
   constructor(capacity = KNOWN_TRANSACTIONS_MAX) {
-    this.#capacity = capacity;
+    this.#byDigest = new HalvingCache(capacity);
   }
 
   /** Parses bytes not seen before and remembers them; undefined for a copy of a known transaction. */
@@ -24,7 +24,7 @@ export class KnownTransactions {
     const digest = digestOf(bytes);
     if (this.#byDigest.has(digest)) return undefined;
     const tx = parseTransaction(bytes);
-    this.#remember(digest, tx);
+    this.#byDigest.set(digest, tx);
     return tx;
   }
 
@@ -35,20 +35,11 @@ export class KnownTransactions {
 
   /** A transaction this node made or parsed elsewhere, so that its copies are recognised. */
   remember(tx: Transaction): void {
-    this.#remember(digestOf(tx.bytes), tx);
+    this.#byDigest.set(digestOf(tx.bytes), tx);
   }
 
   get size(): number {
     return this.#byDigest.size;
-  }
-
-  #remember(digest: string, tx: Transaction): void {
-    this.#byDigest.delete(digest);
-    this.#byDigest.set(digest, tx);
-    if (this.#byDigest.size > this.#capacity) {
-      const oldest = this.#byDigest.keys().next().value;
-      if (oldest !== undefined) this.#byDigest.delete(oldest);
-    }
   }
 }
 
