@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
-import { readdir, rm, stat, writeFile, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { readdir, readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import {
   describeResult, killStrays, readApiFile, rpcResult, runCli, startNode, stdoutJson, tempDir,
   type RunningNode,
 } from './support/cli.ts';
+import { NODE_PROCESS_FLAGS } from '../node-core/src/host/node-process-flags.ts';
 
 /** The real `ingot` CLI in child processes: init, start, status, call, verify-ledger and stopping. */
 
@@ -282,5 +286,19 @@ describe('ingot: a node from init to a verified ledger', { timeout: 120_000 }, (
     const verified = await runCli(['verify-ledger', '--data', dataDir]);
     assert.equal(verified.code, 0, describeResult(verified));
     assert.deepEqual(stdoutJson(verified), { ok: true, height: committedHeight, txCount: 1 });
+  });
+});
+
+describe('the ingot command file', () => {
+  it('gives its node the NODE_PROCESS_FLAGS on its first line, and runs as a program with them', async () => {
+    const bin = new URL('../node-core/bin/ingot.js', import.meta.url);
+    const firstLine = (await readFile(bin, 'utf8')).split('\n')[0] ?? '';
+    assert.equal(firstLine, `#!/usr/bin/env -S node ${NODE_PROCESS_FLAGS.join(' ')}`);
+    // Run as a program (not through node), as `npx ingot` runs it: the first line must start it.
+    const { stdout } = await promisify(execFile)(fileURLToPath(bin), ['--help'], {
+      env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` },
+      timeout: 30_000,
+    });
+    assert.match(stdout, /^Usage: ingot <command>/);
   });
 });

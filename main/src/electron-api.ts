@@ -28,7 +28,7 @@ export interface UtilityProcess {
 }
 
 export interface UtilityProcessModule {
-  fork(modulePath: string, args?: string[], options?: { serviceName?: string }): UtilityProcess;
+  fork(modulePath: string, args?: string[], options?: { serviceName?: string; execArgv?: string[] }): UtilityProcess;
 }
 
 export interface WebContents {

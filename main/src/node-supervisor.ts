@@ -1,4 +1,5 @@
 import { NODE_EXITED_METHOD, NODE_STARTED_METHOD, type NodeEvent } from '../../node-core/src/api/bridge.ts';
+import { NODE_PROCESS_FLAGS } from '../../node-core/src/host/node-process-flags.ts';
 import { EVENT_CHANNEL, PORT_CHANNEL } from './channels.ts';
 import type { MessageChannelMain, MessagePortMain, UtilityProcess, UtilityProcessModule, WebContents } from './electron-api.ts';
 import { isFromNodeMessage, type FromNodeMessage, type ToNodeMessage } from './node-messages.ts';
@@ -120,7 +121,7 @@ export class NodeSupervisor {
 
   #fork(): Child {
     const { passphrases } = this.#options;
-    const process = this.#options.utilityProcess.fork(this.#options.modulePath, [], { serviceName: 'Ingot node' });
+    const process = this.#options.utilityProcess.fork(this.#options.modulePath, [], { serviceName: 'Ingot node', execArgv: [...NODE_PROCESS_FLAGS] });
     const exited = Promise.withResolvers<void>();
     const stopped = Promise.withResolvers<void>();
     const child: Child = { process, exited: exited.promise, stopped: stopped.promise };

@@ -1,3 +1,4 @@
+import { NODE_PROCESS_FLAGS } from '../../node-core/src/host/node-process-flags.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EVENT_CHANNEL, PORT_CHANNEL } from '../src/channels.ts';
@@ -43,6 +44,7 @@ test('start forks the node process with the data directory and the kept passphra
   const { supervisor, child } = setUp({ passphrase: 'kept' });
   await supervisor.start();
   assert.equal(child(0).modulePath, '/app/dist/main/node-process.mjs');
+  assert.deepEqual(child(0).execArgv, NODE_PROCESS_FLAGS);
   assert.deepEqual(child(0).posted[0]?.message, { type: 'start', dataDir: '/user/node', canRemember: true, passphrase: 'kept' });
 });
 

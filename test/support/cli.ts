@@ -1,3 +1,4 @@
+import { NODE_PROCESS_FLAGS } from '../../node-core/src/host/node-process-flags.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -69,7 +70,8 @@ function profiling(): string[] {
 /** `stdin`, when given, is written to the child's standard input, which is then closed; otherwise the child reads nothing. */
 function spawnCli(args: readonly string[], passphrase: string | undefined, stdin?: string): ChildProcess {
   const loopback = (args[0] === 'init' || args[0] === 'ui') && !args.includes('--listen') ? LOOPBACK_P2P : [];
-  const child = spawn(process.execPath, [...profiling(), INGOT_BIN, ...args, ...loopback], {
+  // With the flags the `ingot` command gives itself on its first line, which running it through node bypasses.
+  const child = spawn(process.execPath, [...NODE_PROCESS_FLAGS, ...profiling(), INGOT_BIN, ...args, ...loopback], {
     env: cliEnv(passphrase), stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
   live.add(child);

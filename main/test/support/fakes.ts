@@ -50,9 +50,11 @@ export class FakeUtilityProcess extends EventEmitter implements UtilityProcess {
   readonly posted: { message: unknown; transfer: MessagePortMain[] }[] = [];
   killed = false;
   readonly modulePath: string;
-  constructor(modulePath: string) {
+  readonly execArgv: readonly string[];
+  constructor(modulePath: string, execArgv: readonly string[] = []) {
     super();
     this.modulePath = modulePath;
+    this.execArgv = execArgv;
   }
   postMessage(message: unknown, transfer: MessagePortMain[] = []): void {
     this.posted.push({ message, transfer });
@@ -72,8 +74,8 @@ export function fakeUtilityProcessModule(): UtilityProcessModule & { forks: Fake
   const forks: FakeUtilityProcess[] = [];
   return {
     forks,
-    fork(modulePath) {
-      const child = new FakeUtilityProcess(modulePath);
+    fork(modulePath, _args, options) {
+      const child = new FakeUtilityProcess(modulePath, options?.execArgv);
       forks.push(child);
       return child;
     },
