@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readdir, readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
@@ -296,7 +296,7 @@ describe('the ingot command file', () => {
     assert.equal(firstLine, `#!/usr/bin/env -S node ${NODE_PROCESS_FLAGS.join(' ')}`);
     // Run as a program (not through node), as `npx ingot` runs it: the first line must start it.
     const { stdout } = await promisify(execFile)(fileURLToPath(bin), ['--help'], {
-      env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` },
+      env: { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` },
       timeout: 30_000,
     });
     assert.match(stdout, /^Usage: ingot <command>/);

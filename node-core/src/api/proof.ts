@@ -141,6 +141,27 @@ export function verifyTransactionProof(view: Results['tx.get'], requestedHash: s
 }
 
 /**
+ * The nodes' signature rules (`crypto/ed25519.ts`, libsodium) with @noble/curves: the key and R
+ * points of the prime-order subgroup and not the identity, S canonical (`zip215: false`). With
+ * both points torsion-free, the cofactored equation noble checks and the cofactorless one libsodium
+ * checks accept the same signatures; noble's permissive default would let a small-order key "sign"
+ * every message.
+ */
+function signatureHolds(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  if (signature.length !== 64 || publicKey.length !== 32) return false;
+  const primeOrder = (encoded: Uint8Array) => {
+    const point = ed25519.Point.fromBytes(encoded);
+    return !point.is0() && point.isTorsionFree();
+  };
+  try {
+    return primeOrder(publicKey) && primeOrder(signature.subarray(0, 32)) && ed25519.verify(signature, message, publicKey, { zip215: false });
+  } catch {
+    // Not the encoding of a curve point.
+    return false;
+  }
+}
+
+/**
  * Finality: precommits for this header from distinct validators of the given set, carrying more
  * than two thirds of its voting power.
  */
@@ -159,9 +180,7 @@ export function verifyCommitCertificate(header: HeaderJson, commit: CommitJson, 
       if (validatorPower === undefined) return failed(`signature from ${validator.slice(0, 12)}…, which is not a validator`);
       if (seen.has(validator)) return failed(`two signatures from validator ${validator.slice(0, 12)}…`);
       seen.add(validator);
-      // Strict RFC 8032, as the nodes check (libsodium): the permissive ZIP-215 default would let a
-      // small-order key "sign" every message.
-      if (!ed25519.verify(bytesOf(signature, 'signature'), message, bytesOf(validator, 'validator'), { zip215: false })) return failed(`bad signature from validator ${validator.slice(0, 12)}…`);
+      if (!signatureHolds(bytesOf(signature, 'signature'), message, bytesOf(validator, 'validator'))) return failed(`bad signature from validator ${validator.slice(0, 12)}…`);
       signed += validatorPower;
     }
     if (signed * 3 <= total * 2) return failed(`signatures carry ${signed} of ${total} voting power; more than two thirds is needed`);

@@ -26,13 +26,33 @@ export function signingKeyFromSeed(seed: Uint8Array): SigningKey {
   };
 }
 
+/** Public keys known to be points of the prime-order subgroup (or not): signers are few, checks many. */
+const KEY_CHECKS_MAX = 4096;
+const keyChecks = new Map<string, boolean>();
+
+/**
+ * A key must be a canonical point of the prime-order subgroup. Keys made from a seed always are; a
+ * key with a small-order part can make signatures that one correct verifier accepts and another
+ * refuses (cofactored or cofactorless checks), and nodes and offline verifiers must agree.
+ */
+function isPrimeOrderKey(publicKey: Uint8Array): boolean {
+  const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('latin1');
+  let valid = keyChecks.get(id);
+  if (valid === undefined) {
+    valid = sodium.crypto_core_ed25519_is_valid_point(publicKey);
+    if (keyChecks.size >= KEY_CHECKS_MAX) keyChecks.clear();
+    keyChecks.set(id, valid);
+  }
+  return valid;
+}
+
 /**
  * Signature checks bound how many transactions a node takes in, and libsodium checks Ed25519
- * twice as fast as OpenSSL on the same machine (see docs/decisions.md). Its rules are strict
- * (RFC 8032 with canonical S, no small-order key or R, canonical point encodings), and every
- * node and verifier uses this one function, so all agree on which signatures hold.
+ * twice as fast as OpenSSL on the same machine (see docs/decisions.md). The rules are strict: the
+ * key a prime-order point, R not of small order, S canonical, the cofactorless equation (libsodium).
+ * Every check of the node goes through here; `api/proof.ts` applies the same rules in the browser.
  */
 export function verifySignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (publicKey.length !== PUBLIC_KEY_BYTES || signature.length !== SIGNATURE_BYTES) return false;
-  return sodium.crypto_sign_verify_detached(signature, message, publicKey);
+  return isPrimeOrderKey(publicKey) && sodium.crypto_sign_verify_detached(signature, message, publicKey);
 }
